@@ -1,0 +1,303 @@
+// What each emulated provider looks like on the wire: one table entry per provider.
+//
+// An entry knows its path under the gateway, how its auth header looks, how it
+// rejects a bad request, and how it writes answers, streams and errors. The
+// answer itself (text or tool call, token counts, finish reason) is decided
+// once by buildAnswer(), so every provider says the same thing in its own shape.
+// Body shapes follow the recordings described in shared/fixtures/README.md.
+
+import { STATUS_CODES } from "node:http";
+import { randomBytes } from "node:crypto";
+
+// ---- deterministic answers, exported so tests can compute expected values ----
+
+/** The assistant text for a request: fixed per provider and model. */
+export function replyText(provider, model) {
+  return `Hello from the llmroute emulator (${provider} ${model}).`;
+}
+
+/** ceil(chars / 4): the emulator's whole tokenizer. */
+export function estimateCompletionTokens(text) {
+  return Math.ceil(text.length / 4);
+}
+
+/**
+ * Prompt tokens for a parsed request body (OpenAI or Anthropic):
+ * ceil(characters of all message text, plus an Anthropic top-level `system`, / 4) + 4 per message.
+ */
+export function estimatePromptTokens(request) {
+  const messages = Array.isArray(request?.messages) ? request.messages : [];
+  const chars = messages.reduce((sum, m) => sum + textOf(m?.content).length, textOf(request?.system).length);
+  return Math.ceil(chars / 4) + 4 * messages.length;
+}
+
+// Text of a content value: a string, or blocks/parts with `text` (tool results nest `content`).
+function textOf(content) {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content.map((part) => (typeof part === "string" ? part : typeof part?.text === "string" ? part.text : textOf(part?.content))).join("");
+}
+
+/**
+ * Decides what the "model" answers. `plan` comes from the provider entry:
+ * { toolName: string | null, maxTokens: number | null }.
+ * finish is provider-neutral: "stop" | "length" | "tool".
+ */
+export function buildAnswer(provider, request, plan) {
+  const promptTokens = estimatePromptTokens(request);
+  if (plan.toolName) {
+    return { text: "", toolName: plan.toolName, finish: "tool", promptTokens, completionTokens: estimateCompletionTokens(`${plan.toolName}{}`) };
+  }
+  let text = replyText(provider, request.model);
+  let finish = "stop";
+  if (Number.isInteger(plan.maxTokens) && plan.maxTokens >= 0 && estimateCompletionTokens(text) > plan.maxTokens) {
+    text = text.slice(0, plan.maxTokens * 4);
+    finish = "length";
+  }
+  return { text, toolName: null, finish, promptTokens, completionTokens: estimateCompletionTokens(text) };
+}
+
+// ---- the provider table ----
+
+export const PROVIDERS = {
+  openai: {
+    path: "/chat/completions",
+    authHeader: "authorization",
+    requestIdHeader: "x-request-id",
+    newRequestId: () => `req_${randomBytes(16).toString("hex")}`,
+    hasCredentials: (headers) => /^Bearer\s+\S/i.test(headers.authorization ?? ""),
+    validate: validateOpenAi,
+    plan(request) {
+      const last = request.messages.at(-1);
+      const tool = Array.isArray(request.tools) && last?.role === "user" ? request.tools[0]?.function?.name : null;
+      return { toolName: typeof tool === "string" ? tool : null, maxTokens: request.max_completion_tokens ?? request.max_tokens ?? null };
+    },
+    success: openAiCompletion,
+    streamEvents: openAiChunks,
+    errorBody: openAiError,
+  },
+  anthropic: {
+    path: "/v1/messages",
+    authHeader: "x-api-key",
+    requestIdHeader: "request-id",
+    newRequestId: () => randomId("req_011C", 20),
+    hasCredentials: (headers) => (headers["x-api-key"] ?? "").trim() !== "",
+    validate: validateAnthropic,
+    plan(request) {
+      const last = request.messages.at(-1);
+      // Tool results come back as a user message of tool_result blocks; answer those with
+      // text, otherwise a client's tool loop would never end.
+      const userTurn = last?.role === "user" && !(Array.isArray(last.content) && last.content.some((b) => b?.type === "tool_result"));
+      const tool = Array.isArray(request.tools) && userTurn ? request.tools[0]?.name : null;
+      return { toolName: typeof tool === "string" ? tool : null, maxTokens: request.max_tokens };
+    },
+    success: anthropicMessage,
+    streamEvents: anthropicEvents,
+    errorBody: anthropicError,
+  },
+};
+
+// ---- OpenAI Chat Completions ----
+
+const OPENAI_FINISH = { stop: "stop", length: "length", tool: "tool_calls" };
+const OPENAI_FINGERPRINT = "fp_e0a1b2c3d4";
+
+// [type, code, message] by status; `{model}` is filled in from the request.
+const OPENAI_ERRORS = {
+  400: ["invalid_request_error", null, "Invalid request."],
+  401: ["invalid_request_error", "invalid_api_key", "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys."],
+  403: ["invalid_request_error", "unsupported_country_region_territory", "Country, region, or territory not supported"],
+  404: ["invalid_request_error", "model_not_found", "The model `{model}` does not exist or you do not have access to it."],
+  429: ["requests", "rate_limit_exceeded", "Rate limit reached for requests"],
+  500: ["server_error", null, "The server had an error while processing your request. Sorry about that!"],
+  503: ["server_error", null, "The server is overloaded or not ready yet."],
+};
+
+function validateOpenAi(request) {
+  if (request === null || typeof request !== "object" || Array.isArray(request)) {
+    return { status: 400, message: "We could not parse the JSON body of your request. The OpenAI API expects a JSON payload." };
+  }
+  if (typeof request.model !== "string") return { status: 400, message: "you must provide a model parameter" };
+  if (!Array.isArray(request.messages)) {
+    return { status: 400, message: "Missing required parameter: 'messages'.", param: "messages", code: "missing_required_parameter" };
+  }
+  if (request.messages.length === 0) {
+    return {
+      status: 400,
+      message: "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+      param: "messages",
+      code: "empty_array",
+    };
+  }
+  return null;
+}
+
+function openAiError(status, detail = {}) {
+  const [type, code, message] = OPENAI_ERRORS[status] ?? [status >= 500 ? "server_error" : "invalid_request_error", null, STATUS_CODES[status] ?? "Error"];
+  return {
+    error: {
+      message: detail.message ?? message.replace("{model}", detail.model ?? ""),
+      type,
+      param: detail.param ?? null,
+      code: detail.code === undefined ? code : detail.code,
+    },
+  };
+}
+
+function openAiUsage(answer) {
+  return {
+    prompt_tokens: answer.promptTokens,
+    completion_tokens: answer.completionTokens,
+    total_tokens: answer.promptTokens + answer.completionTokens,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+}
+
+function openAiCompletion(answer, model) {
+  const message = answer.toolName
+    ? { role: "assistant", content: null, tool_calls: [openAiToolCall(answer.toolName)], refusal: null, annotations: [] }
+    : { role: "assistant", content: answer.text, refusal: null, annotations: [] };
+  return {
+    id: randomId("chatcmpl-", 29),
+    object: "chat.completion",
+    created: nowSeconds(),
+    model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: OPENAI_FINISH[answer.finish] }],
+    usage: openAiUsage(answer),
+    service_tier: "default",
+    system_fingerprint: OPENAI_FINGERPRINT,
+  };
+}
+
+function openAiToolCall(name) {
+  return { id: randomId("call_", 24), type: "function", function: { name, arguments: "{}" } };
+}
+
+/** `data:` frames of a chat.completion.chunk stream, ending with [DONE]. */
+function openAiChunks(answer, model, request) {
+  const includeUsage = request.stream_options?.include_usage === true;
+  const base = { id: randomId("chatcmpl-", 29), object: "chat.completion.chunk", created: nowSeconds(), model, service_tier: "default", system_fingerprint: OPENAI_FINGERPRINT };
+  const chunk = (delta, finishReason = null) => ({
+    ...base,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    ...(includeUsage ? { usage: null } : {}),
+  });
+  const chunks = [];
+  if (answer.toolName) {
+    // Like the recording: the first fragment names the call, later ones append to `arguments`.
+    const { id, type, function: fn } = openAiToolCall(answer.toolName);
+    chunks.push(chunk({ role: "assistant", content: null, tool_calls: [{ index: 0, id, type, function: { name: fn.name, arguments: "" } }], refusal: null }));
+    chunks.push(chunk({ tool_calls: [{ index: 0, function: { arguments: fn.arguments } }] }));
+  } else {
+    chunks.push(chunk({ role: "assistant", content: "", refusal: null }));
+    for (const piece of textPieces(answer.text)) chunks.push(chunk({ content: piece }));
+  }
+  chunks.push(chunk({}, OPENAI_FINISH[answer.finish]));
+  if (includeUsage) chunks.push({ ...base, choices: [], usage: openAiUsage(answer) });
+  return [...chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`), "data: [DONE]\n\n"];
+}
+
+// ---- Anthropic Messages ----
+
+const ANTHROPIC_STOP = { stop: "end_turn", length: "max_tokens", tool: "tool_use" };
+
+// [error.type, message] by status; `{model}` is filled in from the request.
+const ANTHROPIC_ERRORS = {
+  400: ["invalid_request_error", "Invalid request."],
+  401: ["authentication_error", "invalid x-api-key"],
+  403: ["permission_error", "Your API key does not have permission to use the specified resource."],
+  404: ["not_found_error", "model: {model}"],
+  413: ["request_too_large", "Request exceeds the maximum allowed number of bytes."],
+  429: ["rate_limit_error", "This request would exceed the rate limit for your organization. Please try again later."],
+  500: ["api_error", "Internal server error"],
+  504: ["timeout_error", "Request timeout"],
+  529: ["overloaded_error", "Overloaded"],
+};
+
+function validateAnthropic(request, headers) {
+  if (!headers["anthropic-version"]) return { status: 400, message: "anthropic-version: header is required" };
+  if (request === null || typeof request !== "object" || Array.isArray(request)) return { status: 400, message: "The request body is not valid JSON." };
+  if (typeof request.model !== "string") return { status: 400, message: "model: Field required" };
+  if (!Array.isArray(request.messages)) return { status: 400, message: "messages: Field required" };
+  if (request.messages.length === 0) return { status: 400, message: "messages: at least one message is required" };
+  if (!Number.isInteger(request.max_tokens)) return { status: 400, message: "max_tokens: Field required" };
+  return null;
+}
+
+function anthropicError(status, detail = {}, requestId) {
+  const [type, message] = ANTHROPIC_ERRORS[status] ?? [status >= 500 ? "api_error" : "invalid_request_error", STATUS_CODES[status] ?? "Error"];
+  return { type: "error", error: { type, message: detail.message ?? message.replace("{model}", detail.model ?? "") }, request_id: requestId };
+}
+
+function anthropicUsage(answer, outputTokens) {
+  return {
+    input_tokens: answer.promptTokens,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    output_tokens: outputTokens,
+    service_tier: "standard",
+  };
+}
+
+function anthropicEnvelope(answer, model, content, stopReason, outputTokens) {
+  return {
+    id: randomId("msg_01", 22),
+    type: "message",
+    role: "assistant",
+    model,
+    content,
+    stop_reason: stopReason,
+    stop_sequence: null,
+    usage: anthropicUsage(answer, outputTokens),
+  };
+}
+
+function anthropicMessage(answer, model) {
+  const block = answer.toolName ? { type: "tool_use", id: randomId("toolu_01", 22), name: answer.toolName, input: {} } : { type: "text", text: answer.text };
+  return anthropicEnvelope(answer, model, [block], ANTHROPIC_STOP[answer.finish], answer.completionTokens);
+}
+
+/** Named SSE events in the order of the recorded streams. */
+function anthropicEvents(answer, model) {
+  const event = (name, data) => `event: ${name}\ndata: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`;
+  // message_start carries the envelope with empty content and an output count of 1, as recorded.
+  const start = anthropicEnvelope(answer, model, [], null, 1);
+  const block = answer.toolName ? { type: "tool_use", id: randomId("toolu_01", 22), name: answer.toolName, input: {} } : { type: "text", text: "" };
+  const deltas = answer.toolName
+    ? ["", "{}"].map((partial_json) => ({ type: "input_json_delta", partial_json }))
+    : textPieces(answer.text).map((text) => ({ type: "text_delta", text }));
+  return [
+    event("message_start", { type: "message_start", message: start }),
+    event("content_block_start", { type: "content_block_start", index: 0, content_block: block }),
+    event("ping", '{"type": "ping"}'),
+    ...deltas.map((delta) => event("content_block_delta", { type: "content_block_delta", index: 0, delta })),
+    event("content_block_stop", { type: "content_block_stop", index: 0 }),
+    event("message_delta", {
+      type: "message_delta",
+      delta: { stop_reason: ANTHROPIC_STOP[answer.finish], stop_sequence: null },
+      usage: { output_tokens: answer.completionTokens },
+    }),
+    event("message_stop", { type: "message_stop" }),
+  ];
+}
+
+// ---- helpers ----
+
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** prefix + `length` random alphanumerics, like provider ids (chatcmpl-..., msg_01..., call_...). */
+export function randomId(prefix, length) {
+  let id = prefix;
+  for (const byte of randomBytes(length)) id += ALPHANUMERIC[byte % ALPHANUMERIC.length];
+  return id;
+}
+
+/** Word-sized pieces ("Hello ", "from ", ...), the way a stream hands out text. */
+function textPieces(text) {
+  return text.match(/\S+\s*|\s+/g) ?? [];
+}
+
+function nowSeconds() {
+  return Math.floor(Date.now() / 1000);
+}

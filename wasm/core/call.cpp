@@ -1,0 +1,324 @@
+#include "core/call.hpp"
+
+#include <algorithm>
+
+#include "util/decimal.hpp"
+
+namespace llmroute::core {
+
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+bool is_target_fault_status(int status) { return status == 401 || status == 403 || status == 404; }
+
+}  // namespace
+
+Call::Call(std::shared_ptr<const Router> router, ChatRequest request, Plan plan)
+    : router_(std::move(router)), request_(std::move(request)), plan_(std::move(plan)), tries_(plan_.candidates.size(), 0) {}
+
+void Call::handle(const Event& event) {
+  if (done()) return;
+  last_event_ms_ = std::visit([](const auto& e) { return e.now_ms; }, event);
+  std::visit(Overloaded{
+                 [&](const ClientRequestReceived& e) { on_start(e); },
+                 [&](const UpstreamResponded& e) { on_responded(e); },
+                 [&](const UpstreamEnded& e) { on_ended(e); },
+                 [&](const UpstreamFailed& e) { on_failed(e); },
+                 [&](const TimerFired& e) { on_timer(e); },
+             },
+             event);
+}
+
+void Call::feed(int attempt, std::string_view bytes) {
+  auto* awaiting = std::get_if<AwaitingUpstream>(&state_);
+  if (awaiting == nullptr || awaiting->attempt != attempt) return;
+  const std::size_t limit = router_->config().limits.max_upstream_body_bytes;
+  if (awaiting->body.size() + bytes.size() > limit) {
+    // Contain a runaway answer: stop reading, free the buffer, try elsewhere.
+    actions_.push_back(CancelUpstream{attempt});
+    awaiting->body.clear();
+    awaiting->body.shrink_to_fit();
+    fail_attempt(*awaiting,
+                 {AttemptOutcome::TargetError, awaiting->status, "answer_too_large",
+                  "the answer exceeded max_upstream_body_bytes (" + std::to_string(limit) + ")", std::nullopt},
+                 last_event_ms_);
+    return;
+  }
+  awaiting->body.append(bytes);
+}
+
+std::optional<Action> Call::poll_action() {
+  if (actions_.empty()) return std::nullopt;
+  Action action = std::move(actions_.front());
+  actions_.pop_front();
+  return action;
+}
+
+std::optional<std::int64_t> Call::next_deadline_ms() const {
+  if (const auto* awaiting = std::get_if<AwaitingUpstream>(&state_)) return awaiting->deadline_ms;
+  if (const auto* backing_off = std::get_if<BackingOff>(&state_)) return backing_off->until_ms;
+  return std::nullopt;
+}
+
+// ---- transitions ----------------------------------------------------------------------------------
+
+void Call::on_start(const ClientRequestReceived& e) {
+  if (!std::holds_alternative<Starting>(state_)) return;
+  started_ms_ = e.now_ms;
+  rng_ = Pcg32(e.seed);
+  for (const Candidate& c : plan_.candidates) {
+    if (!c.skip_reason.empty()) {
+      trace_.push_back({c.target.label(), AttemptOutcome::Skipped, 0, 0, c.skip_reason, {}});
+    }
+  }
+  move_on(0, e.now_ms);
+}
+
+void Call::on_responded(const UpstreamResponded& e) {
+  auto* awaiting = std::get_if<AwaitingUpstream>(&state_);
+  if (awaiting == nullptr || awaiting->attempt != e.attempt || awaiting->status != 0) return;
+  awaiting->status = e.status;
+  awaiting->retry_after_ms = e.retry_after_ms;
+}
+
+void Call::on_ended(const UpstreamEnded& e) {
+  auto* awaiting = std::get_if<AwaitingUpstream>(&state_);
+  if (awaiting == nullptr || awaiting->attempt != e.attempt) return;
+  const Candidate& candidate = plan_.candidates[awaiting->candidate];
+  const RetryPolicy& retry = candidate.target.retry;
+  const int status = awaiting->status;
+
+  if (status == 0) {
+    return fail_attempt(*awaiting, {AttemptOutcome::NetworkError, 0, "no_response", "the body ended before any head", {}},
+                        e.now_ms);
+  }
+  if (status >= 200 && status < 300) {
+    auto answer = candidate.provider->parse_answer(awaiting->body);
+    if (!answer) {
+      return fail_attempt(*awaiting,
+                          {AttemptOutcome::RetryableError, status, "malformed_answer", answer.error().message, {}}, e.now_ms);
+    }
+    return succeed(*awaiting, std::move(*answer), e.now_ms);
+  }
+
+  providers::UpstreamError error = candidate.provider->parse_error(status, awaiting->body);
+  const auto retry_after = awaiting->retry_after_ms ? awaiting->retry_after_ms : error.retry_after_ms;
+  if (is_retryable_status(retry, status)) {
+    return fail_attempt(*awaiting,
+                        {AttemptOutcome::RetryableError, status, "status_" + std::to_string(status), error.message, retry_after},
+                        e.now_ms);
+  }
+  if (is_target_fault_status(status) || status < 400) {
+    // The key, permission or model name of this target is wrong: llmroute's problem, not the
+    // client's. The provider's own words may quote part of a key, so they are not passed on.
+    return fail_attempt(*awaiting,
+                        {AttemptOutcome::TargetError, status, "status_" + std::to_string(status),
+                         "the provider refused this target (HTTP " + std::to_string(status) + ")", {}},
+                        e.now_ms);
+  }
+  answer_client_error(*awaiting, error, e.now_ms);
+}
+
+void Call::on_failed(const UpstreamFailed& e) {
+  auto* awaiting = std::get_if<AwaitingUpstream>(&state_);
+  if (awaiting == nullptr || awaiting->attempt != e.attempt) return;
+  if (e.cause == FailureCause::Timeout) {
+    fail_attempt(*awaiting, {AttemptOutcome::Timeout, awaiting->status, "timeout", "the attempt timed out", {}}, e.now_ms);
+  } else {
+    fail_attempt(*awaiting, {AttemptOutcome::NetworkError, awaiting->status, "network", "the connection failed", {}},
+                 e.now_ms);
+  }
+}
+
+void Call::on_timer(const TimerFired& e) {
+  if (auto* awaiting = std::get_if<AwaitingUpstream>(&state_)) {
+    if (e.now_ms < awaiting->deadline_ms) return;  // early: nothing is due yet
+    actions_.push_back(CancelUpstream{awaiting->attempt});
+    const std::int64_t waited = awaiting->deadline_ms - awaiting->sent_ms;
+    fail_attempt(*awaiting,
+                 {AttemptOutcome::Timeout, awaiting->status, "timeout",
+                  "no complete answer within " + std::to_string(waited) + " ms", {}},
+                 e.now_ms);
+    return;
+  }
+  if (auto* backing_off = std::get_if<BackingOff>(&state_)) {
+    if (e.now_ms < backing_off->until_ms) return;
+    start_attempt(backing_off->candidate, e.now_ms);
+  }
+}
+
+// ---- steps ----------------------------------------------------------------------------------------
+
+void Call::start_attempt(std::size_t index, std::int64_t now_ms) {
+  const Candidate& candidate = plan_.candidates[index];
+  const std::int64_t request_deadline = started_ms_ + plan_.deadline_ms;
+  if (now_ms >= request_deadline) return exhausted(now_ms, "deadline");
+
+  auto built = candidate.provider->build_request(request_, candidate.target.model);
+  if (!built) {
+    // The request cannot be expressed for this provider: say so before any call is made.
+    Error error = built.take_error();
+    return finish(Respond{error.http_status, {{"content-type", "application/json"}}, openai_error_body(error)},
+                  RecordUsage{plan_.route, {}, {}, error.http_status, "client_error", attempts_sent_, {}, {}, 0});
+  }
+  ++tries_[index];
+  ++attempts_sent_;
+  AwaitingUpstream awaiting;
+  awaiting.attempt = attempts_sent_;
+  awaiting.candidate = index;
+  awaiting.sent_ms = now_ms;
+  awaiting.deadline_ms = std::min(now_ms + candidate.target.timeout_ms, request_deadline);
+
+  SendUpstream send;
+  send.attempt = awaiting.attempt;
+  send.url = router_->upstream_url(*candidate.provider, built->path);
+  send.headers = std::move(built->headers);
+  send.secret_headers = router_->secret_headers(*candidate.provider);
+  send.body = std::move(built->body);
+  send.deadline_ms = awaiting.deadline_ms;
+  actions_.push_back(std::move(send));
+  state_ = std::move(awaiting);
+}
+
+void Call::fail_attempt(AwaitingUpstream& awaiting, Failure failure, std::int64_t now_ms) {
+  const std::size_t index = awaiting.candidate;
+  const Candidate& candidate = plan_.candidates[index];
+  const RetryPolicy& retry = candidate.target.retry;
+  AttemptRecord record{candidate.target.label(), failure.outcome, failure.status, now_ms - awaiting.sent_ms,
+                       failure.reason, failure.detail};
+
+  const bool retryable = failure.outcome == AttemptOutcome::RetryableError || failure.outcome == AttemptOutcome::Timeout ||
+                         failure.outcome == AttemptOutcome::NetworkError;
+  if (failure.retry_after_ms) {
+    shortest_retry_after_ms_ = std::min(shortest_retry_after_ms_.value_or(*failure.retry_after_ms), *failure.retry_after_ms);
+  }
+  if (retryable && tries_[index] < retry.attempts) {
+    const auto& retry_after = failure.retry_after_ms;
+    if (retry_after && *retry_after > retry.max_retry_after_ms) {
+      record.reason += "_retry_after_too_long";  // the provider asks for longer than we wait: next target
+    } else {
+      const std::int64_t delay = std::max(backoff_ms(retry, tries_[index]), retry_after.value_or(0));
+      if (now_ms + delay < started_ms_ + plan_.deadline_ms) {
+        trace_.push_back(std::move(record));
+        state_ = BackingOff{index, now_ms + delay};
+        return;
+      }
+      record.reason += "_no_time_to_retry";
+    }
+  }
+  trace_.push_back(std::move(record));
+  move_on(index + 1, now_ms);
+}
+
+void Call::move_on(std::size_t from, std::int64_t now_ms) {
+  for (std::size_t i = from; i < plan_.candidates.size(); ++i) {
+    if (plan_.candidates[i].skip_reason.empty()) return start_attempt(i, now_ms);
+  }
+  exhausted(now_ms, attempts_sent_ == 0 ? "no_usable_target" : "all_failed");
+}
+
+void Call::succeed(AwaitingUpstream& awaiting, providers::Answer answer, std::int64_t now_ms) {
+  const Candidate& candidate = plan_.candidates[awaiting.candidate];
+  trace_.push_back({candidate.target.label(), AttemptOutcome::Ok, awaiting.status, now_ms - awaiting.sent_ms, {}, {}});
+  Cost cost = answer.has_usage
+                  ? price_usage(router_->config().prices, candidate.target.provider, candidate.target.model, answer.usage)
+                  : Cost{0, CostStatus::Absent};
+  Respond respond{200, {}, std::move(answer.body)};
+  respond.headers = {
+      {"content-type", "application/json"},
+      {"x-llmroute-provider", candidate.target.provider},
+      {"x-llmroute-model", candidate.target.model},
+      {"x-llmroute-cost-usd", format_scaled(cost.micro_usd, kMicroScale)},
+      {"x-llmroute-cost-status", std::string(cost_status_name(cost.status))},
+  };
+  RecordUsage record{plan_.route, candidate.target.provider, candidate.target.model, 200, "ok",
+                     attempts_sent_, answer.usage, cost, now_ms - started_ms_};
+  finish(std::move(respond), std::move(record));
+}
+
+void Call::answer_client_error(AwaitingUpstream& awaiting, const providers::UpstreamError& error, std::int64_t now_ms) {
+  const Candidate& candidate = plan_.candidates[awaiting.candidate];
+  const int status = awaiting.status;
+  trace_.push_back({candidate.target.label(), AttemptOutcome::ClientError, status, now_ms - awaiting.sent_ms,
+                    "status_" + std::to_string(status), error.message});
+  Error client{ErrorKind::Client, status, error.type, error.code, error.message, {}};
+  Respond respond{status, {{"content-type", "application/json"}}, openai_error_body(client)};
+  respond.headers.push_back({"x-llmroute-provider", candidate.target.provider});
+  respond.headers.push_back({"x-llmroute-model", candidate.target.model});
+  finish(std::move(respond), RecordUsage{plan_.route, candidate.target.provider, candidate.target.model, status,
+                                         "client_error", attempts_sent_, {}, {}, now_ms - started_ms_});
+}
+
+void Call::exhausted(std::int64_t now_ms, std::string_view why) {
+  // Every candidate failed or none could be tried: say what happened to each.
+  int status = 502;
+  std::string code = "upstream_error";
+  bool all_rate_limited = attempts_sent_ > 0;
+  bool all_timeouts = attempts_sent_ > 0;
+  std::string details;
+  for (const AttemptRecord& r : trace_) {
+    if (r.outcome != AttemptOutcome::Skipped) {
+      all_rate_limited = all_rate_limited && r.status == 429;
+      all_timeouts = all_timeouts && r.outcome == AttemptOutcome::Timeout;
+    }
+    details += (details.empty() ? "" : "; ") + r.target + ": " + std::string(outcome_name(r.outcome));
+    if (r.status != 0) details += " HTTP " + std::to_string(r.status);
+    if (!r.detail.empty()) details += " (" + r.detail + ")";
+    else if (!r.reason.empty()) details += " (" + r.reason + ")";
+  }
+  if (why == "no_usable_target") {
+    status = 503;
+    code = "no_usable_target";
+  } else if (why == "deadline") {
+    status = 504;
+    code = "deadline_exceeded";
+  } else if (all_rate_limited) {
+    status = 429;
+    code = "upstream_rate_limited";
+  } else if (all_timeouts) {
+    status = 504;
+    code = "upstream_timeout";
+  }
+  std::string message = why == "no_usable_target" ? "no target of this request can be tried"
+                        : why == "deadline"        ? "the request's deadline passed before any target answered"
+                                                   : "every target failed";
+  if (!details.empty()) message += ": " + details;
+  Error error{ErrorKind::Upstream, status, status == 429 ? "rate_limit_error" : "upstream_error", code, message, {}};
+  Respond respond{status, {{"content-type", "application/json"}}, openai_error_body(error)};
+  if (status == 429 && shortest_retry_after_ms_) {
+    respond.headers.push_back({"retry-after", std::to_string((*shortest_retry_after_ms_ + 999) / 1000)});
+  }
+  finish(std::move(respond), RecordUsage{plan_.route, {}, {}, status, code, attempts_sent_, {}, {}, now_ms - started_ms_});
+}
+
+void Call::finish(Respond respond, RecordUsage record) {
+  if (!plan_.route.empty()) respond.headers.push_back({"x-llmroute-route", plan_.route});
+  respond.headers.push_back({"x-llmroute-attempts", format_attempts_header(trace_)});
+  actions_.push_back(std::move(respond));
+  actions_.push_back(std::move(record));
+  state_ = Done{};
+}
+
+std::int64_t Call::backoff_ms(const RetryPolicy& retry, int failed_tries) {
+  // Exponential with "equal jitter": half the step is fixed, half is random, so retries from many
+  // isolates spread out without ever collapsing to zero delay.
+  std::int64_t step = retry.backoff_initial_ms;
+  for (int i = 1; i < failed_tries && step < retry.backoff_max_ms; ++i) step *= 2;
+  step = std::min(step, retry.backoff_max_ms);
+  const std::int64_t half = step / 2;
+  const auto jitter = static_cast<std::int64_t>(rng_.below(static_cast<std::uint32_t>(std::min<std::int64_t>(half, 0x7fffffff) + 1)));
+  return step - half + jitter;
+}
+
+bool Call::is_retryable_status(const RetryPolicy& retry, int status) const {
+  if (!retry.on_status.empty()) return std::find(retry.on_status.begin(), retry.on_status.end(), status) != retry.on_status.end();
+  return status == 408 || status == 429 || (status >= 500 && status <= 599);
+}
+
+}  // namespace llmroute::core

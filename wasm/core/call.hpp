@@ -1,0 +1,149 @@
+// One routed request, as a sans-I/O state machine (after quinn-proto's handle/poll shape).
+//
+// The Worker feeds it events (each carries now_ms) and body bytes, then drains poll_action() and
+// performs each action: send an upstream request, cancel one, answer the client, record usage. It
+// keeps one timer, at next_deadline_ms(), and reports it with TimerFired. Attempts are numbered
+// from 1; an event for a stale attempt, or an early timer, changes nothing.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/attempt_trace.hpp"
+#include "core/pricing.hpp"
+#include "core/router.hpp"
+#include "util/rng.hpp"
+
+namespace llmroute::core {
+
+// ---- events: facts, past tense ------------------------------------------------------------------
+struct ClientRequestReceived {
+  std::int64_t now_ms = 0;
+  std::uint64_t seed = 0;
+};
+struct UpstreamResponded {  // the head of an attempt's answer arrived; its body follows via feed()
+  int attempt = 0;
+  std::int64_t now_ms = 0;
+  int status = 0;
+  std::optional<std::int64_t> retry_after_ms;  // from retry-after / retry-after-ms, parsed by the caller
+};
+struct UpstreamEnded {  // the whole body of the attempt has been fed
+  int attempt = 0;
+  std::int64_t now_ms = 0;
+};
+enum class FailureCause { Network, Timeout };
+struct UpstreamFailed {  // no (complete) answer: connection refused or dropped, or a fetch timeout
+  int attempt = 0;
+  std::int64_t now_ms = 0;
+  FailureCause cause = FailureCause::Network;
+};
+struct TimerFired {
+  std::int64_t now_ms = 0;
+};
+using Event = std::variant<ClientRequestReceived, UpstreamResponded, UpstreamEnded, UpstreamFailed, TimerFired>;
+
+// ---- actions: orders ----------------------------------------------------------------------------
+struct SendUpstream {
+  int attempt = 0;
+  std::string url;
+  std::vector<providers::Header> headers;
+  std::vector<providers::SecretHeader> secret_headers;
+  std::string body;
+  std::int64_t deadline_ms = 0;  // the core will time the attempt out at this instant
+};
+struct CancelUpstream {
+  int attempt = 0;
+};
+struct Respond {
+  int status = 200;
+  std::vector<providers::Header> headers;
+  std::string body;
+};
+struct RecordUsage {
+  std::string route;
+  std::string provider;  // of the answering target; empty when none answered
+  std::string model;
+  int status = 0;        // what the client was answered
+  std::string outcome;   // ok, client_error, upstream_error, ...
+  int attempts = 0;      // attempts sent upstream
+  Usage usage;
+  Cost cost;
+  std::int64_t latency_ms = 0;
+};
+using Action = std::variant<SendUpstream, CancelUpstream, Respond, RecordUsage>;
+
+class Call {
+ public:
+  Call(std::shared_ptr<const Router> router, ChatRequest request, Plan plan);
+
+  void handle(const Event& event);
+  // Body bytes of an attempt's answer, in order. Bytes for a stale attempt are dropped.
+  void feed(int attempt, std::string_view bytes);
+  std::optional<Action> poll_action();
+  std::optional<std::int64_t> next_deadline_ms() const;
+  bool done() const { return std::holds_alternative<Done>(state_); }
+  bool started() const { return !std::holds_alternative<Starting>(state_); }
+
+ private:
+  // ---- states: named by what they wait for ----
+  struct Starting {};
+  struct AwaitingUpstream {
+    int attempt = 0;
+    std::size_t candidate = 0;
+    std::int64_t sent_ms = 0;
+    std::int64_t deadline_ms = 0;
+    int status = 0;  // 0 until the head arrives
+    std::optional<std::int64_t> retry_after_ms;
+    std::string body;
+  };
+  struct BackingOff {
+    std::size_t candidate = 0;
+    std::int64_t until_ms = 0;
+  };
+  struct Done {};
+  using State = std::variant<Starting, AwaitingUpstream, BackingOff, Done>;
+
+  struct Failure {
+    AttemptOutcome outcome;
+    int status = 0;
+    std::string reason;
+    std::string detail;
+    std::optional<std::int64_t> retry_after_ms;
+  };
+
+  void on_start(const ClientRequestReceived& e);
+  void on_responded(const UpstreamResponded& e);
+  void on_ended(const UpstreamEnded& e);
+  void on_failed(const UpstreamFailed& e);
+  void on_timer(const TimerFired& e);
+
+  void start_attempt(std::size_t candidate, std::int64_t now_ms);
+  void fail_attempt(AwaitingUpstream& awaiting, Failure failure, std::int64_t now_ms);
+  void move_on(std::size_t after, std::int64_t now_ms);
+  void succeed(AwaitingUpstream& awaiting, providers::Answer answer, std::int64_t now_ms);
+  void answer_client_error(AwaitingUpstream& awaiting, const providers::UpstreamError& error, std::int64_t now_ms);
+  void exhausted(std::int64_t now_ms, std::string_view why);
+  void finish(Respond respond, RecordUsage record);
+  std::int64_t backoff_ms(const RetryPolicy& retry, int failed_tries);
+  bool is_retryable_status(const RetryPolicy& retry, int status) const;
+
+  std::shared_ptr<const Router> router_;
+  ChatRequest request_;
+  Plan plan_;
+  State state_ = Starting{};
+  std::deque<Action> actions_;
+  std::vector<AttemptRecord> trace_;
+  std::vector<int> tries_;  // tries per candidate
+  int attempts_sent_ = 0;
+  std::int64_t started_ms_ = 0;
+  std::int64_t last_event_ms_ = 0;  // feed() carries no time: failures found there use this
+  std::optional<std::int64_t> shortest_retry_after_ms_;
+  Pcg32 rng_{0};
+};
+
+}  // namespace llmroute::core

@@ -1,0 +1,295 @@
+#include "core/config.hpp"
+
+#include <algorithm>
+
+#include "providers/registry.hpp"
+#include "util/decimal.hpp"
+
+namespace llmroute {
+
+namespace {
+
+constexpr int kMaxAttempts = 10;
+constexpr std::int64_t kMaxTimeoutMs = 15 * 60 * 1000;
+
+// JSONPath step for an object key: .name when it is a plain identifier, else ["name"].
+std::string key_path(const std::string& parent, std::string_view key) {
+  const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+  if (plain) return parent + "." + std::string(key);
+  std::string quoted;
+  append_json_string(quoted, key);
+  return parent + "[" + quoted + "]";
+}
+
+std::string index_path(const std::string& parent, std::size_t index) {
+  return parent + "[" + std::to_string(index) + "]";
+}
+
+// Collects problems; every check names the path of the value it looked at.
+class Checker {
+ public:
+  explicit Checker(std::vector<ConfigProblem>& problems) : problems_(problems) {}
+
+  void problem(std::string path, std::string message) { problems_.push_back({std::move(path), std::move(message)}); }
+
+  // Reports keys of `obj` that are not in `known`: a misspelt option must not be silently ignored.
+  void only_known_keys(const json& obj, const std::string& path, std::initializer_list<std::string_view> known) {
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+      if (std::find(known.begin(), known.end(), it.key()) == known.end()) {
+        std::string list;
+        for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+        problem(key_path(path, it.key()), "unknown field (expected one of: " + list + ")");
+      }
+    }
+  }
+
+  // Reads an integer in [min, max] into `out` when present; reports a wrong type or range.
+  template <typename Int>
+  void integer(const json& obj, std::string_view key, const std::string& path, std::int64_t min, std::int64_t max,
+               Int& out) {
+    const json* v = find(obj, key);
+    if (v == nullptr) return;
+    const auto n = v->is_number() ? as_int64(*v) : std::nullopt;
+    if (!n) return problem(key_path(path, key), "must be an integer");
+    if (*n < min || *n > max) {
+      return problem(key_path(path, key),
+                     "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + std::to_string(*n));
+    }
+    out = static_cast<Int>(*n);
+  }
+
+  void boolean(const json& obj, std::string_view key, const std::string& path, bool& out) {
+    const json* v = find(obj, key);
+    if (v == nullptr) return;
+    if (!v->is_boolean()) return problem(key_path(path, key), "must be true or false");
+    out = v->get<bool>();
+  }
+
+  const json* object(const json& obj, std::string_view key, const std::string& path) {
+    const json* v = find(obj, key);
+    if (v == nullptr) return nullptr;
+    if (!v->is_object()) {
+      problem(key_path(path, key), "must be an object");
+      return nullptr;
+    }
+    return v;
+  }
+
+ private:
+  std::vector<ConfigProblem>& problems_;
+};
+
+void parse_retry(const json& retry, const std::string& path, RetryPolicy& out, Checker& check) {
+  if (!retry.is_object()) return check.problem(path, "must be an object");
+  check.only_known_keys(retry, path, {"attempts", "on_status", "backoff_initial_ms", "backoff_max_ms", "max_retry_after_ms"});
+  check.integer(retry, "attempts", path, 1, kMaxAttempts, out.attempts);
+  check.integer(retry, "backoff_initial_ms", path, 0, kMaxTimeoutMs, out.backoff_initial_ms);
+  check.integer(retry, "backoff_max_ms", path, 0, kMaxTimeoutMs, out.backoff_max_ms);
+  check.integer(retry, "max_retry_after_ms", path, 0, kMaxTimeoutMs, out.max_retry_after_ms);
+  if (const json* statuses = find(retry, "on_status")) {
+    const std::string at = key_path(path, "on_status");
+    if (!statuses->is_array()) return check.problem(at, "must be an array of HTTP status codes");
+    for (std::size_t i = 0; i < statuses->size(); ++i) {
+      const auto code = as_int64((*statuses)[i]);
+      if (!code || *code < 400 || *code > 599) {
+        check.problem(index_path(at, i), "must be an HTTP error status between 400 and 599");
+        continue;
+      }
+      out.on_status.push_back(static_cast<int>(*code));
+    }
+  }
+}
+
+// A target is "provider/model" or {"model": "provider/model", "retry": {...}, "timeout_ms": n}.
+void parse_target(const json& value, const std::string& path, const Target& defaults, Target& out, Checker& check) {
+  out = defaults;
+  const json* model = &value;
+  if (value.is_object()) {
+    check.only_known_keys(value, path, {"model", "retry", "timeout_ms"});
+    model = find(value, "model");
+    if (model == nullptr) return check.problem(key_path(path, "model"), "is required: \"provider/model\"");
+    if (const json* retry = find(value, "retry")) parse_retry(*retry, key_path(path, "retry"), out.retry, check);
+    check.integer(value, "timeout_ms", path, 1, kMaxTimeoutMs, out.timeout_ms);
+  }
+  const std::string model_path = value.is_object() ? key_path(path, "model") : path;
+  const std::string* text = model->get_ptr<const json::string_t*>();
+  if (text == nullptr) return check.problem(model_path, "must be a string \"provider/model\" or an object with a model");
+  if (!split_provider_model(*text, out.provider, out.model)) {
+    return check.problem(model_path, "must be \"provider/model\", e.g. \"openai/gpt-4o-mini\"");
+  }
+  if (providers::find(out.provider) == nullptr) {
+    check.problem(model_path, "unknown provider '" + out.provider + "' (supported: " + providers::supported_list() + ")");
+  }
+}
+
+void parse_route(const std::string& name, const json& value, const std::string& path, const Target& defaults,
+                 Route& out, Checker& check) {
+  out.name = name;
+  if (!value.is_object()) return check.problem(path, "must be an object with a targets list");
+  check.only_known_keys(value, path, {"targets", "deadline_ms"});
+  check.integer(value, "deadline_ms", path, 1, kMaxTimeoutMs, out.deadline_ms);
+  const json* targets = find(value, "targets");
+  const std::string at = key_path(path, "targets");
+  if (targets == nullptr) return check.problem(at, "is required: a list of \"provider/model\" targets");
+  if (!targets->is_array() || targets->empty()) return check.problem(at, "must be a non-empty array");
+  for (std::size_t i = 0; i < targets->size(); ++i) {
+    Target target;
+    parse_target((*targets)[i], index_path(at, i), defaults, target, check);
+    out.targets.push_back(std::move(target));
+  }
+}
+
+void parse_price(const json& value, const std::string& path, ModelPrice& out, Checker& check) {
+  if (!value.is_object()) return check.problem(path, "must be an object of USD-per-million-token rates");
+  check.only_known_keys(value, path, {"input", "output", "cached_input", "cache_write"});
+  auto rate = [&](std::string_view key, std::int64_t& field) {
+    const json* v = find(value, key);
+    if (v == nullptr) return false;
+    const auto parsed = json_decimal_scaled(*v, kMicroScale);
+    if (!parsed || *parsed < 0 || *parsed > kMaxRatePerMtok) {
+      check.problem(key_path(path, key),
+                    "must be a non-negative decimal USD per million tokens with at most 6 decimal places, e.g. \"0.15\"");
+      return false;
+    }
+    field = *parsed;
+    return true;
+  };
+  if (!rate("input", out.input_per_mtok)) {
+    if (find(value, "input") == nullptr) check.problem(key_path(path, "input"), "is required");
+  }
+  if (!rate("output", out.output_per_mtok)) {
+    if (find(value, "output") == nullptr) check.problem(key_path(path, "output"), "is required");
+  }
+  // Without a cache rate, cached and written tokens cost what ordinary input costs.
+  if (!rate("cached_input", out.cached_input_per_mtok)) out.cached_input_per_mtok = out.input_per_mtok;
+  if (!rate("cache_write", out.cache_write_per_mtok)) out.cache_write_per_mtok = out.input_per_mtok;
+}
+
+void parse_gateway(const json& value, const std::string& path, GatewaySettings& out, Checker& check) {
+  check.only_known_keys(value, path, {"authenticated", "byok"});
+  check.boolean(value, "authenticated", path, out.authenticated);
+  if (const json* byok = find(value, "byok")) {
+    const std::string at = key_path(path, "byok");
+    if (!byok->is_array()) return check.problem(at, "must be an array of provider names whose keys the gateway stores");
+    for (std::size_t i = 0; i < byok->size(); ++i) {
+      const std::string* name = (*byok)[i].get_ptr<const json::string_t*>();
+      if (name == nullptr || providers::find(*name) == nullptr) {
+        check.problem(index_path(at, i), "must be a supported provider (" + providers::supported_list() + ")");
+        continue;
+      }
+      out.byok.push_back(*name);
+    }
+    // BYOK keys live in an authenticated gateway (AI Gateway requires it).
+    if (!out.byok.empty()) out.authenticated = true;
+  }
+}
+
+void parse_limits(const json& value, const std::string& path, Limits& out, Checker& check) {
+  check.only_known_keys(value, path, {"max_body_bytes", "max_upstream_body_bytes", "max_messages", "max_tools", "max_json_depth"});
+  check.integer(value, "max_body_bytes", path, 1024, 32 << 20, out.max_body_bytes);
+  check.integer(value, "max_upstream_body_bytes", path, 1024, 32 << 20, out.max_upstream_body_bytes);
+  check.integer(value, "max_messages", path, 1, 100000, out.request.max_messages);
+  check.integer(value, "max_tools", path, 0, 10000, out.request.max_tools);
+  check.integer(value, "max_json_depth", path, 2, 512, out.request.max_json_depth);
+}
+
+}  // namespace
+
+bool split_provider_model(std::string_view text, std::string& provider, std::string& model) {
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == text.size()) return false;
+  provider.assign(text.substr(0, slash));
+  model.assign(text.substr(slash + 1));
+  return true;
+}
+
+Config parse_config(const json& doc, std::vector<ConfigProblem>& problems) {
+  Checker check(problems);
+  Config config;
+  const std::string root = "$";
+  if (!doc.is_object()) {
+    check.problem(root, "the config must be a JSON object");
+    return config;
+  }
+  check.only_known_keys(doc, root, {"$schema", "version", "routes", "direct_models", "direct", "prices", "gateway", "limits"});
+  if (const json* version = find(doc, "version"); version != nullptr && as_int64(*version) != 1) {
+    check.problem("$.version", "must be 1");
+  }
+  check.boolean(doc, "direct_models", root, config.direct_models);
+
+  // Retry and timeout for requests that name provider/model (or a models list) directly.
+  if (const json* direct = check.object(doc, "direct", root)) {
+    check.only_known_keys(*direct, "$.direct", {"retry", "timeout_ms"});
+    if (const json* retry = find(*direct, "retry")) parse_retry(*retry, "$.direct.retry", config.direct_defaults.retry, check);
+    check.integer(*direct, "timeout_ms", "$.direct", 1, kMaxTimeoutMs, config.direct_defaults.timeout_ms);
+  }
+
+  if (const json* routes = check.object(doc, "routes", root)) {
+    for (auto it = routes->begin(); it != routes->end(); ++it) {
+      const std::string path = key_path("$.routes", it.key());
+      if (it.key().find('/') != std::string::npos) {
+        check.problem(path, "a route name must not contain '/': that form names provider/model directly");
+        continue;
+      }
+      Route route;
+      parse_route(it.key(), it.value(), path, config.direct_defaults, route, check);
+      config.routes.emplace(it.key(), std::move(route));
+    }
+  }
+  if (config.routes.empty() && !config.direct_models) {
+    check.problem("$.routes", "no routes are defined and direct_models is false: no request could be served");
+  }
+
+  if (const json* prices = check.object(doc, "prices", root)) {
+    for (auto it = prices->begin(); it != prices->end(); ++it) {
+      const std::string path = key_path("$.prices", it.key());
+      std::string provider, model;
+      if (!split_provider_model(it.key(), provider, model)) {
+        check.problem(path, "a price key must be \"provider/model\"");
+        continue;
+      }
+      ModelPrice price;
+      parse_price(it.value(), path, price, check);
+      config.prices.emplace(it.key(), price);
+    }
+  }
+  if (const json* gateway = check.object(doc, "gateway", root)) parse_gateway(*gateway, "$.gateway", config.gateway, check);
+  if (const json* limits = check.object(doc, "limits", root)) parse_limits(*limits, "$.limits", config.limits, check);
+  return config;
+}
+
+bool Environment::has_secret(std::string_view name) const {
+  return std::find(secrets_set.begin(), secrets_set.end(), name) != secrets_set.end();
+}
+
+Environment parse_environment(const json& doc, const Config& config, std::vector<ConfigProblem>& problems) {
+  Checker check(problems);
+  Environment env;
+  if (!doc.is_object()) {
+    check.problem("environment", "must be an object");
+    return env;
+  }
+  const std::string* base = find_string(doc, "gateway_base_url");
+  if (base == nullptr || base->empty()) {
+    check.problem("environment.gateway_base_url", "AI_GATEWAY_BASE_URL is not set");
+  } else if (base->rfind("https://", 0) != 0 && base->rfind("http://", 0) != 0) {
+    check.problem("environment.gateway_base_url", "AI_GATEWAY_BASE_URL must start with https:// (or http:// for the emulator)");
+  } else {
+    env.gateway_base_url = *base;
+    while (!env.gateway_base_url.empty() && env.gateway_base_url.back() == '/') env.gateway_base_url.pop_back();
+  }
+  if (const json* secrets = find_array(doc, "secrets_set")) {
+    for (const json& name : *secrets) {
+      if (const auto* text = name.get_ptr<const json::string_t*>()) env.secrets_set.push_back(*text);
+    }
+  }
+  if (config.gateway.authenticated && !env.has_secret(providers::kGatewayTokenSecret)) {
+    check.problem("environment.secrets_set", std::string("the gateway is authenticated (gateway.authenticated or BYOK) but the ") +
+                                                 std::string(providers::kGatewayTokenSecret) + " secret is not set");
+  }
+  return env;
+}
+
+}  // namespace llmroute

@@ -1,0 +1,79 @@
+// The routing config: one JSON document, validated up front. parse_config reports every problem it
+// finds, each with the JSON path of the value at fault, rather than stopping at the first.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/pricing.hpp"
+#include "model/chat_request.hpp"
+#include "util/json_access.hpp"
+
+namespace llmroute {
+
+struct RetryPolicy {
+  int attempts = 2;                    // tries of this target, the first included
+  std::vector<int> on_status;          // statuses worth another try; empty = 408, 429 and every 5xx
+  std::int64_t backoff_initial_ms = 250;
+  std::int64_t backoff_max_ms = 4000;
+  std::int64_t max_retry_after_ms = 10000;  // a longer retry-after moves on to the next target instead
+};
+
+struct Target {
+  std::string provider;  // gateway provider slug, e.g. "openai"
+  std::string model;     // the provider's model name
+  RetryPolicy retry;
+  std::int64_t timeout_ms = 60000;  // per attempt
+  std::string label() const { return provider + "/" + model; }
+};
+
+struct Route {
+  std::string name;
+  std::vector<Target> targets;
+  std::int64_t deadline_ms = 120000;  // bounds every attempt, retry and backoff of one request together
+};
+
+struct GatewaySettings {
+  bool authenticated = false;          // send cf-aig-authorization (needs the CF_AIG_TOKEN secret)
+  std::vector<std::string> byok;       // providers whose keys are stored in the gateway (BYOK)
+};
+
+struct Limits {
+  RequestLimits request;
+  std::size_t max_body_bytes = 1 << 20;                 // client request body
+  std::size_t max_upstream_body_bytes = 8u << 20;       // one provider answer
+};
+
+struct Config {
+  std::map<std::string, Route, std::less<>> routes;
+  bool direct_models = true;  // may clients name provider/model instead of a route?
+  PriceTable prices;
+  GatewaySettings gateway;
+  Limits limits;
+  Target direct_defaults;  // retry/timeout applied to provider/model requests and `models` lists
+};
+
+struct ConfigProblem {
+  std::string path;     // JSONPath of the value at fault, e.g. $.routes.chat.targets[0].model
+  std::string message;
+};
+
+// What the Worker knows of its environment: never secret values, only which secrets are set.
+struct Environment {
+  std::string gateway_base_url;            // AI_GATEWAY_BASE_URL, no trailing slash
+  std::vector<std::string> secrets_set;    // names of the secrets that hold a value
+  bool has_secret(std::string_view name) const;
+};
+
+// Parses and validates; problems is empty exactly when the config is usable.
+Config parse_config(const json& doc, std::vector<ConfigProblem>& problems);
+
+// Checks the environment against the config (gateway URL, gateway token).
+Environment parse_environment(const json& doc, const Config& config, std::vector<ConfigProblem>& problems);
+
+// Splits "provider/model" at the first slash (model names may hold slashes: @cf/meta/...).
+bool split_provider_model(std::string_view text, std::string& provider, std::string& model);
+
+}  // namespace llmroute

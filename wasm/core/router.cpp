@@ -1,0 +1,99 @@
+#include "core/router.hpp"
+
+#include <algorithm>
+
+#include "providers/registry.hpp"
+
+namespace llmroute::core {
+
+std::shared_ptr<const Router> Router::create(const json& doc, std::vector<ConfigProblem>& problems) {
+  const json* config_doc = find(doc, "config");
+  const json* env_doc = find(doc, "environment");
+  if (config_doc == nullptr) problems.push_back({"config", "is required"});
+  if (env_doc == nullptr) problems.push_back({"environment", "is required"});
+  if (!problems.empty()) return nullptr;
+  Config config = parse_config(*config_doc, problems);
+  Environment environment = parse_environment(*env_doc, config, problems);
+  if (!problems.empty()) return nullptr;
+  return std::make_shared<const Router>(std::move(config), std::move(environment));
+}
+
+Result<Plan> Router::plan(const ChatRequest& request) const {
+  if (request.stream) {
+    return client_error("streaming is not supported by this llmroute build yet; send stream: false", "stream",
+                        "unsupported_parameter");
+  }
+  Plan plan;
+  if (!request.models.empty()) {
+    // An OpenRouter-style list: `model` (when given) first, then each entry, in order.
+    std::vector<std::string> chain;
+    if (!request.model.empty()) chain.push_back(request.model);
+    for (const auto& m : request.models) {
+      if (std::find(chain.begin(), chain.end(), m) == chain.end()) chain.push_back(m);
+    }
+    for (const auto& name : chain) {
+      if (auto e = expand(name, plan, false)) return *e;
+    }
+  } else if (auto e = expand(request.model, plan, true)) {
+    return *e;
+  }
+  return plan;
+}
+
+std::optional<Error> Router::expand(const std::string& name, Plan& plan, bool single) const {
+  if (auto it = config_.routes.find(name); it != config_.routes.end()) {
+    const Route& route = it->second;
+    if (single) plan.route = route.name;
+    plan.deadline_ms = std::max(plan.deadline_ms, route.deadline_ms);
+    for (const Target& target : route.targets) plan.candidates.push_back(candidate_for(target));
+    return std::nullopt;
+  }
+  Target target = config_.direct_defaults;
+  if (!split_provider_model(name, target.provider, target.model)) {
+    return Error{ErrorKind::Client, 404, "invalid_request_error", "model_not_found",
+                 "the model '" + name + "' is not a route of this llmroute; use a configured route or provider/model", "model"};
+  }
+  if (!config_.direct_models) {
+    return Error{ErrorKind::Client, 403, "invalid_request_error", "model_not_allowed",
+                 "provider/model requests are turned off in this llmroute's config; use a configured route", "model"};
+  }
+  if (providers::find(target.provider) == nullptr) {
+    return Error{ErrorKind::Client, 404, "invalid_request_error", "model_not_found",
+                 "unknown provider '" + target.provider + "' (supported: " + providers::supported_list() + ")", "model"};
+  }
+  plan.deadline_ms = std::max(plan.deadline_ms, Route{}.deadline_ms);
+  plan.candidates.push_back(candidate_for(target));
+  return std::nullopt;
+}
+
+Candidate Router::candidate_for(const Target& target) const {
+  Candidate c;
+  c.target = target;
+  c.provider = providers::find(target.provider);  // validated with the config
+  const auto& byok = config_.gateway.byok;
+  const bool key_in_gateway = std::find(byok.begin(), byok.end(), target.provider) != byok.end();
+  if (c.provider != nullptr && !key_in_gateway && !environment_.has_secret(c.provider->key_secret)) {
+    c.skip_reason = "missing_secret_" + std::string(c.provider->key_secret);
+  }
+  return c;
+}
+
+std::string Router::upstream_url(const providers::Provider& provider, std::string_view path) const {
+  std::string url = environment_.gateway_base_url;
+  url.append("/").append(provider.name).append(path);
+  return url;
+}
+
+std::vector<providers::SecretHeader> Router::secret_headers(const providers::Provider& provider) const {
+  std::vector<providers::SecretHeader> out;
+  const auto& byok = config_.gateway.byok;
+  if (std::find(byok.begin(), byok.end(), provider.name) == byok.end()) {
+    out.push_back({std::string(provider.key_header), std::string(provider.key_secret), std::string(provider.key_prefix)});
+  }
+  if (environment_.has_secret(providers::kGatewayTokenSecret)) {
+    out.push_back({"cf-aig-authorization", std::string(providers::kGatewayTokenSecret), "Bearer "});
+  }
+  return out;
+}
+
+}  // namespace llmroute::core

@@ -1,0 +1,52 @@
+// The router: a validated config plus what the Worker told us of its environment. It turns a
+// client request into a plan: the ordered candidates to try, each usable or skipped with a reason.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "providers/provider.hpp"
+#include "util/result.hpp"
+
+namespace llmroute::core {
+
+struct Candidate {
+  Target target;
+  const providers::Provider* provider = nullptr;
+  std::string skip_reason;  // non-empty: not tried, and why (a short token, e.g. missing_secret)
+};
+
+struct Plan {
+  std::string route;  // route name, or empty for provider/model and models lists
+  std::vector<Candidate> candidates;
+  std::int64_t deadline_ms = 0;  // for the whole request, relative to its start
+};
+
+class Router {
+ public:
+  Router(Config config, Environment environment) : config_(std::move(config)), environment_(std::move(environment)) {}
+
+  // Parses {"config": {...}, "environment": {...}}; on failure `problems` lists every issue.
+  static std::shared_ptr<const Router> create(const json& doc, std::vector<ConfigProblem>& problems);
+
+  Result<Plan> plan(const ChatRequest& request) const;
+
+  const Config& config() const { return config_; }
+  const Environment& environment() const { return environment_; }
+
+  // Gateway URL, headers and secret headers for one attempt at `target`.
+  std::string upstream_url(const providers::Provider& provider, std::string_view path) const;
+  std::vector<providers::SecretHeader> secret_headers(const providers::Provider& provider) const;
+
+ private:
+  // Appends the candidates `name` stands for (a route's targets, or one provider/model).
+  std::optional<Error> expand(const std::string& name, Plan& plan, bool single) const;
+  Candidate candidate_for(const Target& target) const;
+
+  Config config_;
+  Environment environment_;
+};
+
+}  // namespace llmroute::core

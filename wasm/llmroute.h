@@ -1,0 +1,91 @@
+/* llmroute.h: the C ABI of the llmroute core, the one interface the Worker relies on.
+ *
+ * The core is sans-I/O: it never reads a clock, the network or the environment. The caller feeds
+ * it facts (events, with the time) and performs the actions it returns.
+ *
+ * Memory and ownership
+ *   - Inputs: the caller allocates with llmroute_alloc, writes the bytes, passes pointer and length,
+ *     and frees them after the call. The module only reads them during the call.
+ *   - Results: every call except alloc/free/abi_version leaves a UTF-8 JSON document in a
+ *     module-owned buffer, read with llmroute_result_ptr/llmroute_result_len. It stays valid until
+ *     the next call into the module: copy it out before anything else runs.
+ *   - Handles (routers, calls) are positive integers with a generation count: a freed or stale
+ *     handle is an error (LLMROUTE_ERR_BAD_HANDLE), never a dangling pointer.
+ *
+ * Errors are values: a negative return code, and the result then holds
+ *   {"error":{"message":..., "type":..., "param":..., "code":..., "http_status":N, "problems":[...]?}}
+ * (problems: for an invalid config, one {"path","message"} per problem). No input aborts the module.
+ *
+ * No 64-bit integers or floats cross the boundary (a standalone module's int64 is a JS BigInt);
+ * times and money travel inside the JSON, exact up to 2^53.
+ *
+ * Documents
+ *   router_new input : {"config": <routing config>, "environment": {"gateway_base_url": "...",
+ *                        "secrets_set": ["OPENAI_API_KEY", ...]}}   (names of set secrets only)
+ *   call_new input   : the client's chat completion body, as received
+ *   call_step events : {"type":"client_request_received","now_ms":N,"seed":N}
+ *                      {"type":"upstream_responded","attempt":N,"now_ms":N,"status":N,"headers":{...}}
+ *                      {"type":"upstream_ended","attempt":N,"now_ms":N}
+ *                      {"type":"upstream_failed","attempt":N,"now_ms":N,"cause":"network"|"timeout"}
+ *                      {"type":"timer_fired","now_ms":N}
+ *   call_step/feed result: {"actions":[...],"deadline_ms":N|null,"done":bool}, actions being
+ *                      {"type":"send_upstream","attempt","url","method","headers":{},"secret_headers":
+ *                        [{"name","secret","prefix"}],"body","deadline_ms"}
+ *                      {"type":"cancel_upstream","attempt"}
+ *                      {"type":"respond","status","headers":{},"body"}
+ *                      {"type":"record_usage","route","provider","model","status","outcome","attempts",
+ *                        "prompt_tokens","completion_tokens","cached_prompt_tokens",
+ *                        "cache_write_prompt_tokens","reasoning_tokens","cost_micro_usd",
+ *                        "cost_status","latency_ms"}
+ *   secret_headers name a Worker secret; the Worker puts "<prefix><value>" in that header at fetch
+ *   time, so secret values never enter the module.
+ */
+#ifndef LLMROUTE_H
+#define LLMROUTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+#define LLMROUTE_NOEXCEPT noexcept
+extern "C" {
+#else
+#define LLMROUTE_NOEXCEPT
+#endif
+
+#define LLMROUTE_ABI_VERSION 1u
+
+#define LLMROUTE_OK 0
+#define LLMROUTE_ERR_BAD_JSON (-1)    /* input is not valid JSON / UTF-8, or nests too deep */
+#define LLMROUTE_ERR_INVALID (-2)     /* valid JSON, wrong content: a bad request or config */
+#define LLMROUTE_ERR_BAD_HANDLE (-3)  /* unknown, freed or stale handle */
+#define LLMROUTE_ERR_BAD_STATE (-4)   /* an event that makes no sense now, e.g. before the start */
+#define LLMROUTE_ERR_TOO_LARGE (-5)   /* input over a configured limit */
+#define LLMROUTE_ERR_NO_MEMORY (-6)
+
+uint32_t llmroute_abi_version(void) LLMROUTE_NOEXCEPT;
+
+void* llmroute_alloc(size_t size) LLMROUTE_NOEXCEPT; /* NULL when out of memory */
+void llmroute_free(void* ptr) LLMROUTE_NOEXCEPT;
+
+/* Returns a router handle > 0, or an error code. */
+int32_t llmroute_router_new(const char* json, size_t len) LLMROUTE_NOEXCEPT;
+void llmroute_router_free(int32_t router) LLMROUTE_NOEXCEPT;
+
+/* Parses and plans a client request. Returns a call handle > 0, or an error code; the error's
+   http_status is what the client should be answered. The call keeps its router alive. */
+int32_t llmroute_call_new(int32_t router, const char* body, size_t len) LLMROUTE_NOEXCEPT;
+/* Feeds one event; the result lists the actions to perform now. */
+int32_t llmroute_call_step(int32_t call, const char* event_json, size_t len) LLMROUTE_NOEXCEPT;
+/* Feeds body bytes of an upstream attempt's answer, raw. */
+int32_t llmroute_call_feed(int32_t call, int32_t attempt, const uint8_t* bytes, size_t len) LLMROUTE_NOEXCEPT;
+void llmroute_call_free(int32_t call) LLMROUTE_NOEXCEPT;
+
+const char* llmroute_result_ptr(void) LLMROUTE_NOEXCEPT;
+size_t llmroute_result_len(void) LLMROUTE_NOEXCEPT;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LLMROUTE_H */

@@ -1,0 +1,62 @@
+// What a provider translator offers the core. Providers know wasm/model/ and wasm/util/, never the
+// router: they turn our request into theirs and their answers and errors into ours.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "model/chat_request.hpp"
+#include "model/usage.hpp"
+#include "util/result.hpp"
+
+namespace llmroute::providers {
+
+using Header = std::pair<std::string, std::string>;
+
+// A header whose value is a secret the Worker holds: the core names the secret, the Worker fills
+// in its value at fetch time, so no secret ever enters Wasm memory or an action the core emits.
+struct SecretHeader {
+  std::string name;    // e.g. "authorization"
+  std::string secret;  // e.g. "OPENAI_API_KEY"
+  std::string prefix;  // e.g. "Bearer "
+};
+
+struct ProviderRequest {
+  std::string path;  // after {gateway}/{provider}, starting with '/', query included
+  std::vector<Header> headers;
+  std::string body;
+};
+
+// A successful answer, already in OpenAI chat.completion form.
+struct Answer {
+  std::string body;  // what the client receives
+  Usage usage;
+  bool has_usage = false;
+  std::string model;  // the model the provider says answered
+};
+
+// How an upstream error should be treated, as the provider describes it.
+struct UpstreamError {
+  std::string message;   // the provider's message, for the client and the trace
+  std::string type;      // OpenAI error type to answer with
+  std::string code;      // OpenAI-style code when the provider gives one
+  std::optional<std::int64_t> retry_after_ms;
+  bool context_length_exceeded = false;
+};
+
+struct Provider {
+  std::string_view name;        // gateway slug, e.g. "openai"
+  std::string_view key_secret;  // Worker secret holding the provider key, e.g. "OPENAI_API_KEY"
+  std::string_view key_header;  // header carrying the key
+  std::string_view key_prefix;  // e.g. "Bearer "
+
+  Result<ProviderRequest> (*build_request)(const ChatRequest& request, std::string_view model);
+  Result<Answer> (*parse_answer)(std::string_view body);
+  UpstreamError (*parse_error)(int status, std::string_view body);
+};
+
+}  // namespace llmroute::providers

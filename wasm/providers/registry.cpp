@@ -1,0 +1,29 @@
+#include "providers/registry.hpp"
+
+#include "providers/openai/openai.hpp"
+
+namespace llmroute::providers {
+
+namespace {
+
+// One line per provider.
+constexpr Provider kProviders[] = {
+    {"openai", "OPENAI_API_KEY", "authorization", "Bearer ", openai::build_request, openai::parse_answer, openai::parse_error},
+};
+
+}  // namespace
+
+const Provider* find(std::string_view name) {
+  for (const Provider& p : kProviders) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+std::string supported_list() {
+  std::string out;
+  for (const Provider& p : kProviders) out += (out.empty() ? "" : ", ") + std::string(p.name);
+  return out;
+}
+
+}  // namespace llmroute::providers

@@ -1,0 +1,96 @@
+#include "util/json_access.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace llmroute {
+
+namespace {
+
+// Deepest nesting of [ and { outside string literals. Malformed text is left to the parser.
+int max_nesting(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '[' || c == '{') {
+      if (++depth > limit) return depth;
+    } else if (c == ']' || c == '}') --depth;
+  }
+  return depth;
+}
+
+}  // namespace
+
+JsonParseStatus parse_json(std::string_view text, json& out, int max_depth) {
+  if (max_nesting(text, max_depth) > max_depth) return JsonParseStatus::TooDeep;
+  out = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  return out.is_discarded() ? JsonParseStatus::Malformed : JsonParseStatus::Ok;
+}
+
+std::string to_json_text(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[c >> 4u]);
+          out.push_back(kHex[c & 0xFu]);
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+std::optional<std::int64_t> as_int64(const json& v) {
+  if (v.is_number_integer()) {
+    if (v.is_number_unsigned()) {
+      const auto u = v.get<std::uint64_t>();
+      if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+      return static_cast<std::int64_t>(u);
+    }
+    return v.get<std::int64_t>();
+  }
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    // 2^63 is exactly representable; anything at or above it does not fit.
+    if (!std::isfinite(d) || d != std::floor(d) || d >= 9223372036854775808.0 || d < -9223372036854775808.0) {
+      return std::nullopt;
+    }
+    return static_cast<std::int64_t>(d);
+  }
+  return std::nullopt;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace llmroute

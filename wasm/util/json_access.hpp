@@ -1,0 +1,70 @@
+// The one way the core reads JSON. Built with JSON_NOEXCEPTION, a nlohmann throw is abort(), which
+// kills the whole Wasm instance: so no at(), value() or unchecked get<T>() anywhere in wasm/.
+// Every accessor here returns null/nullopt on a missing key or a wrong type.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace llmroute {
+
+using json = nlohmann::json;
+
+// Nesting deeper than this is refused before nlohmann (which recurses) ever sees the text.
+inline constexpr int kDefaultMaxJsonDepth = 64;
+
+enum class JsonParseStatus { Ok, Malformed, TooDeep };
+
+// Parses `text` into `out` without throwing. Depth is checked first with a flat scan.
+JsonParseStatus parse_json(std::string_view text, json& out, int max_depth = kDefaultMaxJsonDepth);
+
+// Serialises without ever throwing: invalid UTF-8 (say, from a truncated string) is replaced.
+std::string to_json_text(const json& value);
+
+// Appends `text` as a JSON string literal (quotes included) to `out`.
+void append_json_string(std::string& out, std::string_view text);
+
+inline const json* find(const json& obj, std::string_view key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
+inline const std::string* find_string(const json& obj, std::string_view key) {
+  const json* v = find(obj, key);
+  return v == nullptr ? nullptr : v->get_ptr<const json::string_t*>();  // null on wrong type
+}
+
+inline const json* find_object(const json& obj, std::string_view key) {
+  const json* v = find(obj, key);
+  return v != nullptr && v->is_object() ? v : nullptr;
+}
+
+inline const json* find_array(const json& obj, std::string_view key) {
+  const json* v = find(obj, key);
+  return v != nullptr && v->is_array() ? v : nullptr;
+}
+
+// An integer value, also accepting a float with no fractional part (JSON has one number type and
+// some providers write 12.0). Values outside int64 are refused.
+std::optional<std::int64_t> as_int64(const json& v);
+
+inline std::optional<std::int64_t> find_int64(const json& obj, std::string_view key) {
+  const json* v = find(obj, key);
+  return v == nullptr ? std::nullopt : as_int64(*v);
+}
+
+inline std::optional<bool> find_bool(const json& obj, std::string_view key) {
+  const json* v = find(obj, key);
+  if (v == nullptr || !v->is_boolean()) return std::nullopt;
+  return v->get<bool>();  // checked above: cannot throw
+}
+
+// Case-insensitive ASCII comparison for HTTP header names.
+bool iequals(std::string_view a, std::string_view b);
+
+}  // namespace llmroute

@@ -1,0 +1,132 @@
+// The drive loop: runs one call of the core to completion. The core decides; this file only
+// performs its actions (fetch, abort, answer, record) and reports back what happened, with the time.
+
+import { CoreError } from "./core.mjs";
+
+/**
+ * @param {import("./core.mjs").Core} core
+ * @param {number} router  router handle
+ * @param {Uint8Array} body  the client's request body, as received
+ * @param {object} env  Worker env: secret values are read here and only here
+ * @param {(record: object) => void} recordUsage
+ * @returns {Promise<Response>}
+ */
+export async function driveCall(core, router, body, env, recordUsage) {
+  const created = core.callNew(router, body);
+  if (created.error) return { error: created.error };
+
+  const call = created.handle;
+  const inflight = new Map();  // attempt -> AbortController
+  const inbox = new Inbox();
+  let response = null;
+  try {
+    let result = core.step(call, { type: "client_request_received", now_ms: Date.now(), seed: randomSeed() });
+    for (;;) {
+      for (const action of result.actions) {
+        switch (action.type) {
+          case "send_upstream": {
+            const controller = new AbortController();
+            inflight.set(action.attempt, controller);
+            sendUpstream(action, env, controller.signal, inbox);
+            break;
+          }
+          case "cancel_upstream":
+            inflight.get(action.attempt)?.abort();
+            inflight.delete(action.attempt);
+            break;
+          case "respond":
+            response = new Response(action.body, { status: action.status, headers: action.headers });
+            break;
+          case "record_usage":
+            recordUsage(action);
+            break;
+          default:
+            throw new CoreError(`unknown action ${action.type}`);
+        }
+      }
+      if (result.done) break;
+
+      const message = await inbox.next(result.deadline_ms);
+      const now_ms = Date.now();
+      if (message === null) {
+        result = core.step(call, { type: "timer_fired", now_ms });
+      } else if (message.kind === "body") {
+        result = core.feed(call, message.attempt, message.bytes);
+      } else {
+        if (message.kind === "ended" || message.kind === "failed") inflight.delete(message.attempt);
+        result = core.step(call, { ...message.event, now_ms });
+      }
+    }
+  } finally {
+    for (const controller of inflight.values()) controller.abort();
+    core.callFree(call);
+  }
+  if (response === null) throw new CoreError("the call ended without an answer");
+  return { response };
+}
+
+// Fetches one attempt and reports its head, body chunks and end (or failure) to the inbox.
+async function sendUpstream(action, env, signal, inbox) {
+  const { attempt } = action;
+  const headers = { ...action.headers };
+  for (const { name, secret, prefix } of action.secret_headers) {
+    headers[name] = prefix + (env[secret] ?? "");
+  }
+  try {
+    const res = await fetch(action.url, { method: action.method, headers, body: action.body, signal });
+    inbox.push({ kind: "head", attempt, event: { type: "upstream_responded", attempt, status: res.status, headers: headerObject(res.headers) } });
+    if (res.body) {
+      const reader = res.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        inbox.push({ kind: "body", attempt, bytes: value });
+      }
+    }
+    inbox.push({ kind: "ended", attempt, event: { type: "upstream_ended", attempt } });
+  } catch (err) {
+    if (signal.aborted) return;  // we cancelled it: the core has already moved on
+    inbox.push({ kind: "failed", attempt, event: { type: "upstream_failed", attempt, cause: "network" } });
+  }
+}
+
+// Only the headers the core reads; keeps the event small.
+function headerObject(headers) {
+  const out = {};
+  for (const name of ["retry-after", "retry-after-ms", "content-type"]) {
+    const value = headers.get(name);
+    if (value !== null) out[name] = value;
+  }
+  return out;
+}
+
+function randomSeed() {
+  const words = crypto.getRandomValues(new Uint32Array(2));
+  return (words[0] & 0x1fffff) * 2 ** 32 + words[1];  // 53 bits: exact in JSON
+}
+
+// A queue of messages from the fetches, read one at a time, with a deadline.
+class Inbox {
+  #messages = [];
+  #wake = null;
+
+  push(message) {
+    this.#messages.push(message);
+    this.#wake?.();
+  }
+
+  /** The next message, or null when `deadline_ms` (absolute, Date.now() clock) passes first. */
+  async next(deadline_ms) {
+    while (this.#messages.length === 0) {
+      let timer = null;
+      const fired = await new Promise((resolve) => {
+        this.#wake = () => resolve(false);
+        if (deadline_ms !== null) timer = setTimeout(() => resolve(true), Math.max(0, deadline_ms - Date.now()));
+      });
+      this.#wake = null;
+      if (timer !== null) clearTimeout(timer);
+      if (fired) return null;
+    }
+    return this.#messages.shift();
+  }
+}
