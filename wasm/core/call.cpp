@@ -220,7 +220,8 @@ void Call::move_on(std::size_t from, std::int64_t now_ms) {
   for (std::size_t i = from; i < plan_.candidates.size(); ++i) {
     if (plan_.candidates[i].skip_reason.empty()) return start_attempt(i, now_ms);
   }
-  exhausted(now_ms, attempts_sent_ == 0 ? "no_usable_target" : "all_failed");
+  const bool out_of_time = now_ms >= started_ms_ + plan_.deadline_ms;
+  exhausted(now_ms, attempts_sent_ == 0 ? "no_usable_target" : out_of_time ? "deadline" : "all_failed");
 }
 
 void Call::succeed(AwaitingUpstream& awaiting, providers::Answer answer, std::int64_t now_ms) {

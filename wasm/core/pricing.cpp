@@ -60,6 +60,7 @@ std::string_view cost_status_name(CostStatus status) {
   switch (status) {
     case CostStatus::Measured: return "measured";
     case CostStatus::Absent: return "absent";
+    case CostStatus::None: return "none";
   }
   return "absent";
 }

@@ -27,11 +27,15 @@ struct ModelPrice {
 // Keyed by "provider/model".
 using PriceTable = std::map<std::string, ModelPrice, std::less<>>;
 
-enum class CostStatus { Measured, Absent };
+enum class CostStatus {
+  Measured,  // priced from the provider's reported usage
+  Absent,    // an answer came but cannot be priced (no price for the model, or no usage): never a silent 0
+  None,      // no answer was produced, so nothing was billed
+};
 
 struct Cost {
   std::int64_t micro_usd = 0;
-  CostStatus status = CostStatus::Absent;  // Absent: the model has no price; never a silent 0
+  CostStatus status = CostStatus::None;
 };
 
 // Largest token count we price; larger usage is refused as implausible, which also keeps

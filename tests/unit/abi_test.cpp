@@ -1,0 +1,192 @@
+// The C ABI as the Worker uses it: handles, ownership, and errors as values for any input.
+#include "llmroute.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "support/core_harness.hpp"
+
+using llmroute::json;
+
+namespace {
+
+std::string result() { return std::string(llmroute_result_ptr(), llmroute_result_len()); }
+
+json result_json() {
+  json doc = json::parse(result(), nullptr, false);
+  EXPECT_FALSE(doc.is_discarded()) << result();
+  return doc;
+}
+
+std::int32_t router_new(const std::string& text) { return llmroute_router_new(text.data(), text.size()); }
+
+std::int32_t good_router() {
+  json doc;
+  doc["config"] = json::parse(llmroute::test_support::kTwoTargetConfig);
+  doc["environment"] = {{"gateway_base_url", "http://127.0.0.1:9/v1/a/g"}, {"secrets_set", {"OPENAI_API_KEY"}}};
+  const std::int32_t handle = router_new(doc.dump());
+  EXPECT_GT(handle, 0) << result();
+  return handle;
+}
+
+std::int32_t step(std::int32_t call, const std::string& event) { return llmroute_call_step(call, event.data(), event.size()); }
+
+}  // namespace
+
+TEST(Abi, VersionMatchesTheHeader) { EXPECT_EQ(llmroute_abi_version(), LLMROUTE_ABI_VERSION); }
+
+TEST(Abi, InvalidConfigListsEveryProblemWithItsPath) {
+  json doc;
+  doc["config"] = json::parse(R"({"routes":{"chat":{"targets":[{"model":"openai"},"nosuch/m"]}},"typo":1})");
+  doc["environment"] = {{"gateway_base_url", ""}};
+  EXPECT_EQ(router_new(doc.dump()), LLMROUTE_ERR_INVALID);
+  const json out = result_json();
+  EXPECT_EQ(out["error"]["type"], "invalid_config");
+  EXPECT_EQ(out["error"]["http_status"], 500);
+  std::vector<std::string> paths;
+  for (const auto& p : out["error"]["problems"]) paths.push_back(p["path"]);
+  EXPECT_EQ(paths, (std::vector<std::string>{"$.typo", "$.routes.chat.targets[0].model", "$.routes.chat.targets[1]",
+                                             "environment.gateway_base_url"}));
+}
+
+TEST(Abi, RouterInputThatIsNotJson) {
+  EXPECT_EQ(router_new("{not json"), LLMROUTE_ERR_BAD_JSON);
+  EXPECT_EQ(result_json()["error"]["code"], "bad_abi_input");
+  EXPECT_EQ(router_new(""), LLMROUTE_ERR_BAD_JSON);
+  EXPECT_EQ(router_new(std::string(100000, '{')), LLMROUTE_ERR_BAD_JSON);
+  EXPECT_EQ(llmroute_router_new(nullptr, 5), LLMROUTE_ERR_BAD_JSON);
+  EXPECT_EQ(router_new("[]"), LLMROUTE_ERR_INVALID);
+}
+
+TEST(Abi, AFullCallThroughTheExports) {
+  const std::int32_t router = good_router();
+  const std::string body = llmroute::test_support::kHelloRequest;
+  const std::int32_t call = llmroute_call_new(router, body.data(), body.size());
+  ASSERT_GT(call, 0) << result();
+
+  ASSERT_EQ(step(call, R"({"type":"client_request_received","now_ms":1000,"seed":42})"), LLMROUTE_OK);
+  json out = result_json();
+  ASSERT_EQ(out["actions"].size(), 1u);
+  const json& send = out["actions"][0];
+  EXPECT_EQ(send["type"], "send_upstream");
+  EXPECT_EQ(send["attempt"], 1);
+  EXPECT_EQ(send["method"], "POST");
+  EXPECT_EQ(send["url"], "http://127.0.0.1:9/v1/a/g/openai/chat/completions");
+  EXPECT_EQ(send["headers"]["content-type"], "application/json");
+  EXPECT_EQ(send["secret_headers"][0]["secret"], "OPENAI_API_KEY");
+  EXPECT_EQ(json::parse(send["body"].get<std::string>())["model"], "gpt-4o-mini");
+  EXPECT_EQ(out["deadline_ms"], 6000);
+  EXPECT_EQ(out["done"], false);
+
+  ASSERT_EQ(step(call, R"({"type":"upstream_responded","attempt":1,"now_ms":1010,"status":503,"headers":{"Retry-After":"0.5"}})"), 0);
+  const std::string error_body = R"({"error":{"message":"overloaded"}})";
+  ASSERT_EQ(llmroute_call_feed(call, 1, reinterpret_cast<const std::uint8_t*>(error_body.data()), error_body.size()), 0);
+  ASSERT_EQ(step(call, R"({"type":"upstream_ended","attempt":1,"now_ms":1012})"), 0);
+  out = result_json();
+  EXPECT_TRUE(out["actions"].empty());
+  const std::int64_t wake = out["deadline_ms"];
+  EXPECT_GE(wake, 1012 + 500);  // retry-after 0.5 s is longer than the 100 ms backoff step
+
+  ASSERT_EQ(step(call, R"({"type":"timer_fired","now_ms":)" + std::to_string(wake) + "}"), 0);
+  out = result_json();
+  ASSERT_EQ(out["actions"][0]["attempt"], 2);
+
+  ASSERT_EQ(step(call, R"({"type":"upstream_responded","attempt":2,"now_ms":2000,"status":200,"headers":{}})"), 0);
+  const std::string answer = llmroute::test_support::openai_answer(1000, 500);
+  // Bytes arrive split anywhere; the core reassembles them.
+  for (std::size_t i = 0; i < answer.size(); i += 7) {
+    const std::string piece = answer.substr(i, 7);
+    ASSERT_EQ(llmroute_call_feed(call, 2, reinterpret_cast<const std::uint8_t*>(piece.data()), piece.size()), 0);
+  }
+  ASSERT_EQ(step(call, R"({"type":"upstream_ended","attempt":2,"now_ms":2030})"), 0);
+  out = result_json();
+  ASSERT_EQ(out["actions"].size(), 2u);
+  const json& respond = out["actions"][0];
+  EXPECT_EQ(respond["type"], "respond");
+  EXPECT_EQ(respond["status"], 200);
+  EXPECT_EQ(respond["body"], answer);
+  EXPECT_EQ(respond["headers"]["x-llmroute-cost-usd"], "0.000450");
+  const json& record = out["actions"][1];
+  EXPECT_EQ(record["type"], "record_usage");
+  EXPECT_EQ(record["cost_micro_usd"], 450);
+  EXPECT_EQ(record["cost_status"], "measured");
+  EXPECT_EQ(record["attempts"], 2);
+  EXPECT_EQ(record["latency_ms"], 1030);
+  EXPECT_EQ(out["done"], true);
+
+  llmroute_call_free(call);
+  EXPECT_EQ(step(call, R"({"type":"timer_fired","now_ms":1})"), LLMROUTE_ERR_BAD_HANDLE);
+  llmroute_call_free(call);  // freeing twice is harmless
+  llmroute_router_free(router);
+}
+
+TEST(Abi, BadRequestsBecomeClientErrors) {
+  const std::int32_t router = good_router();
+  struct Case { std::string body; std::int32_t rc; int status; const char* code; };
+  const Case cases[] = {
+      {"", LLMROUTE_ERR_INVALID, 400, "empty_body"},
+      {"{oops", LLMROUTE_ERR_BAD_JSON, 400, "invalid_json"},
+      {std::string(200, '[') + std::string(200, ']'), LLMROUTE_ERR_BAD_JSON, 400, "json_too_deep"},
+      {R"({"model":"chat"})", LLMROUTE_ERR_INVALID, 400, "missing_required_parameter"},
+      {R"({"model":"nope","messages":[{"role":"user","content":"x"}]})", LLMROUTE_ERR_INVALID, 404, "model_not_found"},
+      {std::string(2 << 20, ' '), LLMROUTE_ERR_TOO_LARGE, 413, "request_too_large"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(llmroute_call_new(router, c.body.data(), c.body.size()), c.rc) << c.code;
+    const json out = result_json();
+    EXPECT_EQ(out["error"]["http_status"], c.status) << c.code;
+    EXPECT_EQ(out["error"]["code"], c.code) << out.dump();
+    EXPECT_TRUE(out["error"].contains("message"));
+  }
+  llmroute_router_free(router);
+}
+
+TEST(Abi, StaleHandlesAndBadEventsAreErrors) {
+  const std::int32_t router = good_router();
+  llmroute_router_free(router);
+  const std::string body = llmroute::test_support::kHelloRequest;
+  EXPECT_EQ(llmroute_call_new(router, body.data(), body.size()), LLMROUTE_ERR_BAD_HANDLE);
+  EXPECT_EQ(llmroute_call_new(0, body.data(), body.size()), LLMROUTE_ERR_BAD_HANDLE);
+  EXPECT_EQ(llmroute_call_new(-5, body.data(), body.size()), LLMROUTE_ERR_BAD_HANDLE);
+  EXPECT_EQ(llmroute_call_new(0x7fffffff, body.data(), body.size()), LLMROUTE_ERR_BAD_HANDLE);
+
+  // A new router may reuse the slot; the old handle must still be refused.
+  const std::int32_t again = good_router();
+  EXPECT_NE(again, router);
+  EXPECT_EQ(llmroute_call_new(router, body.data(), body.size()), LLMROUTE_ERR_BAD_HANDLE);
+
+  const std::int32_t call = llmroute_call_new(again, body.data(), body.size());
+  ASSERT_GT(call, 0);
+  EXPECT_EQ(step(call, R"({"type":"timer_fired","now_ms":5})"), LLMROUTE_ERR_BAD_STATE);
+  EXPECT_EQ(step(call, "not json"), LLMROUTE_ERR_INVALID);
+  EXPECT_EQ(step(call, R"({"type":"teleported","now_ms":5})"), LLMROUTE_ERR_INVALID);
+  EXPECT_EQ(step(call, R"({"type":"timer_fired"})"), LLMROUTE_ERR_INVALID);
+  EXPECT_EQ(step(call, R"({"type":"client_request_received","now_ms":5,"seed":1})"), 0);
+  EXPECT_EQ(step(call, R"({"type":"client_request_received","now_ms":5,"seed":1})"), LLMROUTE_ERR_BAD_STATE);
+  EXPECT_EQ(step(call, R"({"type":"upstream_responded","attempt":1,"now_ms":6,"status":"200"})"), LLMROUTE_ERR_INVALID);
+  // Events and bytes for attempts that do not exist are no-ops, not errors.
+  EXPECT_EQ(step(call, R"({"type":"upstream_ended","attempt":99,"now_ms":7})"), 0);
+  EXPECT_EQ(llmroute_call_feed(call, 99, reinterpret_cast<const std::uint8_t*>("x"), 1), 0);
+  EXPECT_EQ(llmroute_call_feed(call, 1, nullptr, 3), LLMROUTE_ERR_BAD_JSON);
+  EXPECT_EQ(llmroute_call_feed(call, 1, nullptr, 0), 0);
+  llmroute_call_free(call);
+  llmroute_router_free(again);
+}
+
+TEST(Abi, CallsKeepTheirRouterAlive) {
+  const std::int32_t router = good_router();
+  const std::string body = llmroute::test_support::kHelloRequest;
+  const std::int32_t call = llmroute_call_new(router, body.data(), body.size());
+  llmroute_router_free(router);  // e.g. a config reload while a request is in flight
+  EXPECT_EQ(step(call, R"({"type":"client_request_received","now_ms":5,"seed":1})"), 0);
+  EXPECT_EQ(result_json()["actions"][0]["type"], "send_upstream");
+  llmroute_call_free(call);
+}
+
+TEST(Abi, AllocReturnsUsableMemory) {
+  void* p = llmroute_alloc(0);
+  EXPECT_NE(p, nullptr);
+  llmroute_free(p);
+  llmroute_free(nullptr);
+}

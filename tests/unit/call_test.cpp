@@ -1,0 +1,315 @@
+// The call state machine, driven with a simulated clock: every routing decision of the foundation.
+#include "core/call.hpp"
+
+#include <gtest/gtest.h>
+
+#include "support/core_harness.hpp"
+
+using namespace llmroute;
+using namespace llmroute::core;
+using test_support::CallDriver;
+using test_support::find_action;
+using test_support::header;
+using test_support::kHelloRequest;
+using test_support::kTwoTargetConfig;
+using test_support::make_router;
+using test_support::openai_answer;
+
+namespace {
+
+// A copy: the actions vector is usually a temporary.
+SendUpstream expect_send(const std::vector<Action>& actions, int attempt) {
+  const SendUpstream* send = find_action<SendUpstream>(actions);
+  EXPECT_NE(send, nullptr);
+  if (send == nullptr) return SendUpstream{};
+  EXPECT_EQ(send->attempt, attempt);
+  return *send;
+}
+
+}  // namespace
+
+TEST(Call, FirstTargetAnswersWithCostAndHeaders) {
+  CallDriver d(make_router(kTwoTargetConfig), kHelloRequest);
+  ASSERT_FALSE(d.error);
+  const auto send = expect_send(d.start(), 1);
+  EXPECT_EQ(send.url, "http://127.0.0.1:9/v1/acct/gw/openai/chat/completions");
+  EXPECT_EQ(send.deadline_ms, d.now_ms + 5000);
+  ASSERT_EQ(send.secret_headers.size(), 1u);
+  EXPECT_EQ(send.secret_headers[0].name, "authorization");
+  EXPECT_EQ(send.secret_headers[0].secret, "OPENAI_API_KEY");
+  EXPECT_EQ(send.secret_headers[0].prefix, "Bearer ");
+  const json body = json::parse(send.body);
+  EXPECT_EQ(body["model"], "gpt-4o-mini");
+  EXPECT_EQ(body["future_param"]["x"], 1);
+
+  d.now_ms += 40;
+  const auto actions = d.answer(1, 200, openai_answer(1000, 500));
+  const Respond* respond = find_action<Respond>(actions);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(respond->status, 200);
+  EXPECT_EQ(respond->body, openai_answer(1000, 500));
+  EXPECT_EQ(header(*respond, "x-llmroute-provider"), "openai");
+  EXPECT_EQ(header(*respond, "x-llmroute-model"), "gpt-4o-mini");
+  EXPECT_EQ(header(*respond, "x-llmroute-cost-usd"), "0.000450");
+  EXPECT_EQ(header(*respond, "x-llmroute-cost-status"), "measured");
+  EXPECT_EQ(header(*respond, "x-llmroute-route"), "chat");
+  EXPECT_EQ(header(*respond, "x-llmroute-attempts"), "openai/gpt-4o-mini;outcome=ok;status=200;ms=40");
+  const RecordUsage* record = find_action<RecordUsage>(actions);
+  ASSERT_NE(record, nullptr);
+  EXPECT_EQ(record->cost.micro_usd, 450);
+  EXPECT_EQ(record->usage.prompt_tokens, 1000);
+  EXPECT_EQ(record->attempts, 1);
+  EXPECT_EQ(record->latency_ms, 40);
+  EXPECT_TRUE(d.call->done());
+  EXPECT_EQ(d.call->next_deadline_ms(), std::nullopt);
+}
+
+TEST(Call, FallsBackWhenTheFirstTargetKeepsFailing) {
+  CallDriver d(make_router(kTwoTargetConfig), kHelloRequest);
+  expect_send(d.start(), 1);
+  d.now_ms += 10;
+  EXPECT_EQ(find_action<SendUpstream>(d.answer(1, 503, R"({"error":{"message":"overloaded"}})")), nullptr);
+  // Backing off: the retry waits for the timer, between half and all of the 100 ms step.
+  const auto wake = d.call->next_deadline_ms();
+  ASSERT_TRUE(wake);
+  EXPECT_GE(*wake - d.now_ms, 50);
+  EXPECT_LE(*wake - d.now_ms, 100);
+  const auto retry = expect_send(d.fire_timer(), 2);
+  EXPECT_EQ(json::parse(retry.body)["model"], "gpt-4o-mini");
+  d.now_ms += 5;
+  // Second failure of the first target: it has used its two attempts, so the next target at once.
+  const auto next = expect_send(d.answer(2, 502, "bad gateway"), 3);
+  EXPECT_EQ(json::parse(next.body)["model"], "gpt-4o");
+  d.now_ms += 20;
+  const auto actions = d.answer(3, 200, openai_answer(100, 10));
+  const Respond* respond = find_action<Respond>(actions);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(respond->status, 200);
+  EXPECT_EQ(header(*respond, "x-llmroute-model"), "gpt-4o");
+  // 100 x 2.50 + 10 x 10.00 = 350 micro-dollars.
+  EXPECT_EQ(header(*respond, "x-llmroute-cost-usd"), "0.000350");
+  const std::string attempts = header(*respond, "x-llmroute-attempts");
+  EXPECT_EQ(attempts.find("openai/gpt-4o-mini;outcome=retryable_error;status=503;ms=10;reason=status_503"), 0u) << attempts;
+  EXPECT_NE(attempts.find("openai/gpt-4o-mini;outcome=retryable_error;status=502;ms=5;reason=status_502"), std::string::npos);
+  EXPECT_NE(attempts.find("openai/gpt-4o;outcome=ok;status=200;ms=20"), std::string::npos);
+  EXPECT_EQ(find_action<RecordUsage>(actions)->attempts, 3);
+}
+
+TEST(Call, ClientErrorsAreAnsweredNotRetried) {
+  CallDriver d(make_router(kTwoTargetConfig), kHelloRequest);
+  d.start();
+  const auto actions = d.answer(1, 400, R"({"error":{"message":"Invalid value for 'temperature'","type":"invalid_request_error","param":"temperature","code":"invalid_value"}})");
+  EXPECT_EQ(find_action<SendUpstream>(actions), nullptr);
+  const Respond* respond = find_action<Respond>(actions);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(respond->status, 400);
+  const json body = json::parse(respond->body);
+  EXPECT_EQ(body["error"]["message"], "Invalid value for 'temperature'");
+  EXPECT_EQ(body["error"]["code"], "invalid_value");
+  EXPECT_EQ(find_action<RecordUsage>(actions)->outcome, "client_error");
+}
+
+TEST(Call, AuthFailuresMoveOnWithoutEchoingTheProvider) {
+  CallDriver d(make_router(kTwoTargetConfig), kHelloRequest);
+  d.start();
+  // OpenAI echoes part of a wrong key in its message; that text must not reach the client.
+  const auto next = expect_send(d.answer(1, 401, R"({"error":{"message":"Incorrect API key provided: sk-abc***xyz"}})"), 2);
+  EXPECT_EQ(json::parse(next.body)["model"], "gpt-4o");  // no retry of a misconfigured target
+  const auto actions = d.answer(2, 403, R"({"error":{"message":"Project sk-abc lacks access"}})");
+  const Respond* respond = find_action<Respond>(actions);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(respond->status, 502);
+  EXPECT_EQ(respond->body.find("sk-abc"), std::string::npos) << respond->body;
+  EXPECT_NE(respond->body.find("HTTP 401"), std::string::npos);
+}
+
+TEST(Call, TimeoutCancelsAndRetries) {
+  CallDriver d(make_router(kTwoTargetConfig), kHelloRequest);
+  d.start();
+  d.now_ms += 100;
+  EXPECT_TRUE(d.step(TimerFired{d.now_ms}).empty());  // early timers change nothing
+  const auto actions = d.fire_timer();                  // at the 5 s attempt deadline
+  const CancelUpstream* cancel = find_action<CancelUpstream>(actions);
+  ASSERT_NE(cancel, nullptr);
+  EXPECT_EQ(cancel->attempt, 1);
+  // Late news from the cancelled attempt is ignored.
+  EXPECT_TRUE(d.answer(1, 200, openai_answer(1, 1)).empty());
+  expect_send(d.fire_timer(), 2);
+}
+
+TEST(Call, NetworkErrorsAreRetryable) {
+  CallDriver d(make_router(kTwoTargetConfig), kHelloRequest);
+  d.start();
+  EXPECT_TRUE(d.fail(1).empty());
+  expect_send(d.fire_timer(), 2);
+  const auto next = expect_send(d.fail(2), 3);
+  EXPECT_EQ(json::parse(next.body)["model"], "gpt-4o");
+  const auto actions = d.fail(3, FailureCause::Timeout);
+  const Respond* respond = find_action<Respond>(actions);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(respond->status, 502);
+  EXPECT_EQ(json::parse(respond->body)["error"]["code"], "upstream_error");
+}
+
+TEST(Call, EveryTargetTimingOutIsA504) {
+  CallDriver d(make_router(R"({"routes":{"r":{"targets":[{"model":"openai/a","retry":{"attempts":1},"timeout_ms":1000}]}}})"),
+               R"({"model":"r","messages":[{"role":"user","content":"x"}]})");
+  d.start();
+  const auto actions = d.fire_timer();
+  const Respond* respond = find_action<Respond>(actions);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(respond->status, 504);
+  EXPECT_EQ(json::parse(respond->body)["error"]["code"], "upstream_timeout");
+}
+
+TEST(Call, RetryAfterIsHonouredAndReported) {
+  CallDriver d(make_router(kTwoTargetConfig), kHelloRequest);
+  d.start();
+  d.answer(1, 429, R"({"error":{"message":"slow down"}})", 3000);
+  EXPECT_EQ(d.call->next_deadline_ms(), d.now_ms + 3000);
+  expect_send(d.fire_timer(), 2);
+  expect_send(d.answer(2, 429, "{}", 2000), 3);
+  const auto actions = d.answer(3, 429, "{}", 1000);
+  const Respond* respond = find_action<Respond>(actions);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(respond->status, 429);  // every target rate limited: tell the client when to come back
+  EXPECT_EQ(header(*respond, "retry-after"), "1");
+  EXPECT_EQ(json::parse(respond->body)["error"]["type"], "rate_limit_error");
+}
+
+TEST(Call, RetryAfterLongerThanWeWaitMovesOn) {
+  CallDriver d(make_router(kTwoTargetConfig), kHelloRequest);
+  d.start();
+  const auto next = expect_send(d.answer(1, 503, "{}", 60'000), 2);
+  EXPECT_EQ(json::parse(next.body)["model"], "gpt-4o");
+  const auto actions = d.answer(2, 200, openai_answer(1, 1));
+  EXPECT_NE(header(*find_action<Respond>(actions), "x-llmroute-attempts").find("reason=status_503_retry_after_too_long"),
+            std::string::npos);
+}
+
+TEST(Call, TheRouteDeadlineBoundsEveryAttemptAndRetry) {
+  CallDriver d(make_router(R"({"routes":{"r":{"deadline_ms":3000,"targets":[
+      {"model":"openai/a","retry":{"attempts":5,"backoff_initial_ms":1000},"timeout_ms":2000},
+      {"model":"openai/b","timeout_ms":2000}]}}})"),
+               R"({"model":"r","messages":[{"role":"user","content":"x"}]})");
+  const std::int64_t t0 = d.now_ms;
+  EXPECT_EQ(expect_send(d.start(), 1).deadline_ms, t0 + 2000);
+  d.fire_timer();                                      // attempt 1 times out at t0+2000
+  const auto wake = d.call->next_deadline_ms();        // backoff 500..1000 ms
+  ASSERT_TRUE(wake);
+  const auto retry = expect_send(d.fire_timer(), 2);
+  EXPECT_EQ(retry.deadline_ms, t0 + 3000);             // capped by what is left of the route deadline
+  const auto actions = d.fire_timer();
+  const Respond* respond = find_action<Respond>(actions);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(respond->status, 504);
+  EXPECT_EQ(json::parse(respond->body)["error"]["code"], "deadline_exceeded");
+}
+
+TEST(Call, MissingKeysSkipTargetsWithAReason) {
+  CallDriver d(make_router(kTwoTargetConfig, {}), kHelloRequest);
+  const auto actions = d.start();
+  const Respond* respond = find_action<Respond>(actions);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(respond->status, 503);
+  EXPECT_EQ(json::parse(respond->body)["error"]["code"], "no_usable_target");
+  EXPECT_EQ(header(*respond, "x-llmroute-attempts"),
+            "openai/gpt-4o-mini;outcome=skipped;reason=missing_secret_OPENAI_API_KEY, "
+            "openai/gpt-4o;outcome=skipped;reason=missing_secret_OPENAI_API_KEY");
+  EXPECT_EQ(respond->body.find("sk-"), std::string::npos);
+}
+
+TEST(Call, ByokSendsNoProviderKeyButTheGatewayToken) {
+  CallDriver d(make_router(R"({"gateway":{"byok":["openai"]}})", {"CF_AIG_TOKEN"}),
+               R"({"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"x"}]})");
+  const auto send = expect_send(d.start(), 1);
+  ASSERT_EQ(send.secret_headers.size(), 1u);
+  EXPECT_EQ(send.secret_headers[0].name, "cf-aig-authorization");
+  EXPECT_EQ(send.secret_headers[0].secret, "CF_AIG_TOKEN");
+}
+
+TEST(Call, GatewayTokenIsSentWhenSet) {
+  CallDriver d(make_router(kTwoTargetConfig, {"OPENAI_API_KEY", "CF_AIG_TOKEN"}), kHelloRequest);
+  const auto send = expect_send(d.start(), 1);
+  ASSERT_EQ(send.secret_headers.size(), 2u);
+  EXPECT_EQ(send.secret_headers[1].name, "cf-aig-authorization");
+}
+
+TEST(Call, MalformedSuccessIsRetried) {
+  CallDriver d(make_router(kTwoTargetConfig), kHelloRequest);
+  d.start();
+  EXPECT_TRUE(d.answer(1, 200, "{\"choices\":[").empty());
+  expect_send(d.fire_timer(), 2);
+}
+
+TEST(Call, OversizedAnswersAreCutOffAndTheTargetLeft) {
+  CallDriver d(make_router(R"({"limits":{"max_upstream_body_bytes":2048},"routes":{"r":{"targets":["openai/a","openai/b"]}}})"),
+               R"({"model":"r","messages":[{"role":"user","content":"x"}]})");
+  d.start();
+  d.call->handle(UpstreamResponded{1, d.now_ms, 200, std::nullopt});
+  d.call->feed(1, std::string(2000, ' '));
+  EXPECT_TRUE(d.drain().empty());
+  d.call->feed(1, std::string(100, ' '));
+  const auto actions = d.drain();
+  ASSERT_NE(find_action<CancelUpstream>(actions), nullptr);
+  EXPECT_EQ(json::parse(expect_send(actions, 2).body)["model"], "b");
+}
+
+TEST(Call, ModelsListIsAnAdHocFallbackChain) {
+  CallDriver d(make_router(kTwoTargetConfig), R"({"models":["openai/o3","chat"],"messages":[{"role":"user","content":"x"}]})");
+  ASSERT_FALSE(d.error);
+  EXPECT_EQ(json::parse(expect_send(d.start(), 1).body)["model"], "o3");
+  // o3 uses the direct defaults (2 attempts); then the chat route's targets follow.
+  d.answer(1, 500, "{}");
+  expect_send(d.fire_timer(), 2);
+  EXPECT_EQ(json::parse(expect_send(d.answer(2, 500, "{}"), 3).body)["model"], "gpt-4o-mini");
+}
+
+TEST(Call, PlanningErrors) {
+  CallDriver unknown(make_router(kTwoTargetConfig), R"({"model":"nope","messages":[{"role":"user","content":"x"}]})");
+  ASSERT_TRUE(unknown.error);
+  EXPECT_EQ(unknown.error->http_status, 404);
+  EXPECT_EQ(unknown.error->code, "model_not_found");
+  CallDriver provider(make_router(kTwoTargetConfig), R"({"model":"nosuch/x","messages":[{"role":"user","content":"x"}]})");
+  ASSERT_TRUE(provider.error);
+  EXPECT_EQ(provider.error->http_status, 404);
+  CallDriver closed(make_router(R"({"direct_models":false,"routes":{"r":{"targets":["openai/a"]}}})"),
+                    R"({"model":"openai/gpt-4o","messages":[{"role":"user","content":"x"}]})");
+  ASSERT_TRUE(closed.error);
+  EXPECT_EQ(closed.error->http_status, 403);
+  CallDriver stream(make_router(kTwoTargetConfig), R"({"model":"chat","stream":true,"messages":[{"role":"user","content":"x"}]})");
+  ASSERT_TRUE(stream.error);
+  EXPECT_EQ(stream.error->param, "stream");
+}
+
+TEST(Call, UnpricedModelSaysAbsent) {
+  CallDriver d(make_router(kTwoTargetConfig), R"({"model":"openai/gpt-5","messages":[{"role":"user","content":"x"}]})");
+  d.start();
+  const auto actions = d.answer(1, 200, openai_answer(10, 10));
+  EXPECT_EQ(header(*find_action<Respond>(actions), "x-llmroute-cost-status"), "absent");
+  EXPECT_EQ(find_action<RecordUsage>(actions)->cost.status, CostStatus::Absent);
+}
+
+TEST(Call, SameSeedSameDecisions) {
+  auto backoff_for = [](std::uint64_t seed) {
+    CallDriver d(make_router(kTwoTargetConfig), kHelloRequest, seed);
+    d.start();
+    d.answer(1, 503, "{}");
+    return *d.call->next_deadline_ms() - d.now_ms;
+  };
+  EXPECT_EQ(backoff_for(1), backoff_for(1));
+  EXPECT_EQ(backoff_for(99), backoff_for(99));
+  bool any_differs = false;
+  for (std::uint64_t seed = 2; seed < 20 && !any_differs; ++seed) any_differs = backoff_for(seed) != backoff_for(1);
+  EXPECT_TRUE(any_differs);  // the jitter really depends on the seed
+}
+
+TEST(Call, EventsAfterTheEndChangeNothing) {
+  CallDriver d(make_router(kTwoTargetConfig), kHelloRequest);
+  d.start();
+  d.answer(1, 200, openai_answer(1, 1));
+  ASSERT_TRUE(d.call->done());
+  EXPECT_TRUE(d.answer(1, 500, "{}").empty());
+  EXPECT_TRUE(d.fire_timer().empty());
+  EXPECT_TRUE(d.step(ClientRequestReceived{d.now_ms, 1}).empty());
+}

@@ -1,0 +1,57 @@
+#include "util/json_access.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace llmroute;
+
+TEST(JsonAccess, RefusesNestingPastTheLimitBeforeParsing) {
+  json out;
+  EXPECT_EQ(parse_json(std::string(64, '[') + std::string(64, ']'), out, 64), JsonParseStatus::Ok);
+  EXPECT_EQ(parse_json(std::string(65, '[') + std::string(65, ']'), out, 64), JsonParseStatus::TooDeep);
+  // Brackets inside strings do not count.
+  EXPECT_EQ(parse_json(R"({"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"[[[[["})", out, 3), JsonParseStatus::Ok);
+  // A million brackets must be refused, not recursed into.
+  EXPECT_EQ(parse_json(std::string(1'000'000, '['), out), JsonParseStatus::TooDeep);
+}
+
+TEST(JsonAccess, MalformedAndInvalidUtf8AreErrorsNotAborts) {
+  json out;
+  EXPECT_EQ(parse_json("{\"a\":", out), JsonParseStatus::Malformed);
+  EXPECT_EQ(parse_json("", out), JsonParseStatus::Malformed);
+  EXPECT_EQ(parse_json("\"\xff\xfe\"", out), JsonParseStatus::Malformed);
+}
+
+TEST(JsonAccess, AccessorsReturnNullOnWrongTypes) {
+  const json doc = json::parse(R"({"s":"x","n":3,"f":2.0,"g":2.5,"b":true,"o":{},"a":[]})");
+  EXPECT_EQ(*find_string(doc, "s"), "x");
+  EXPECT_EQ(find_string(doc, "n"), nullptr);
+  EXPECT_EQ(find_int64(doc, "n"), 3);
+  EXPECT_EQ(find_int64(doc, "f"), 2);
+  EXPECT_EQ(find_int64(doc, "g"), std::nullopt);
+  EXPECT_EQ(find_int64(doc, "s"), std::nullopt);
+  EXPECT_EQ(find_bool(doc, "b"), true);
+  EXPECT_EQ(find_bool(doc, "n"), std::nullopt);
+  EXPECT_NE(find_object(doc, "o"), nullptr);
+  EXPECT_EQ(find_object(doc, "a"), nullptr);
+  EXPECT_NE(find_array(doc, "a"), nullptr);
+  EXPECT_EQ(find_string(json::array(), "s"), nullptr);
+  EXPECT_EQ(as_int64(json::parse("18446744073709551615")), std::nullopt);
+  EXPECT_EQ(as_int64(json::parse("1e300")), std::nullopt);
+}
+
+TEST(JsonAccess, SerialisingInvalidUtf8ReplacesInsteadOfAborting) {
+  json value = std::string("ok\xff");
+  EXPECT_EQ(to_json_text(value), "\"ok\xEF\xBF\xBD\"");
+}
+
+TEST(JsonAccess, AppendJsonStringEscapesControlCharacters) {
+  std::string out;
+  append_json_string(out, std::string("a\"b\\c\n\x01", 7));
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u0001\"");
+  EXPECT_FALSE(json::parse(out, nullptr, false).is_discarded());
+}
+
+TEST(JsonAccess, HeaderNamesCompareWithoutCase) {
+  EXPECT_TRUE(iequals("Retry-After", "retry-after"));
+  EXPECT_FALSE(iequals("retry-after", "retry-afte"));
+}
