@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Every test: sets everything up, then runs the native suites (ctest), the same suites under
+# AddressSanitizer + UndefinedBehaviorSanitizer, the WebAssembly module tests, the emulator's own
+# tests and the Worker integration tests in workerd. Stops at the first failing stage.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+worker/scripts/setup.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_LOG_PATH="$PWD/logs/wrangler"
+
+echo "== native tests (ctest)"
+(cd build && ctest --output-on-failure -j "$jobs")
+
+echo "== native tests under ASan + UBSan"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLLMROUTE_SANITIZE=ON -DLLMROUTE_BUILD_BENCHMARKS=OFF >/dev/null
+cmake --build build-asan -j "$jobs"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j "$jobs")
+
+echo "== benchmark smoke run"
+build/llmroute_bench --benchmark_min_time=0.01 >/dev/null
+
+echo "== wasm module, emulator and Worker tests (node --test)"
+node --test tests/wasm/ tests/emulator_selftest/ tests/worker/

@@ -1,0 +1,72 @@
+// Runs the real Worker (wrangler.toml, the built llmroute.wasm) in workerd through wrangler's
+// unstable_startWorker, on loopback, for the integration tests. Kept outside tests/worker/ because
+// `node --test <folder>` runs every file in it.
+import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+// Nothing may try to leave the machine, and wrangler's logs stay in the project.
+process.env.WRANGLER_SEND_METRICS = "false";
+process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+process.env.WRANGLER_LOG_PATH ??= `${root}logs/wrangler`;
+mkdirSync(process.env.WRANGLER_LOG_PATH, { recursive: true });
+
+// wrangler is a dependency of worker/, not of the test folder.
+const requireFromWorker = createRequire(`${root}worker/package.json`);
+const { unstable_startWorker } = await import(requireFromWorker.resolve("wrangler"));
+
+/** Test secrets: distinctive values, so a leak anywhere can be searched for. */
+export const TEST_SECRETS = Object.freeze({
+  OPENAI_API_KEY: "sk-test-openai-4f9c2a7e1b",
+  ANTHROPIC_API_KEY: "sk-ant-test-8d3e6b0c5a",
+  CF_AIG_TOKEN: "cf-aig-test-token-71e4d2",
+});
+
+/**
+ * Starts the Worker against `gatewayUrl` (the emulator).
+ * @param {{gatewayUrl: string, secrets?: Record<string,string>, config?: object|string}} options
+ *   secrets: Worker secrets (default: the OpenAI key only); config: replaces the bundled routing
+ *   config through the LLMROUTE_CONFIG var (a string is passed as is, to test invalid JSON).
+ */
+export async function startLlmroute({ gatewayUrl, secrets = { OPENAI_API_KEY: TEST_SECRETS.OPENAI_API_KEY }, config }) {
+  const bindings = { AI_GATEWAY_BASE_URL: { type: "plain_text", value: gatewayUrl } };
+  for (const [name, value] of Object.entries(secrets)) bindings[name] = { type: "secret_text", value };
+  if (config !== undefined) {
+    bindings.LLMROUTE_CONFIG = { type: "plain_text", value: typeof config === "string" ? config : JSON.stringify(config) };
+  }
+  const worker = await unstable_startWorker({
+    config: `${root}wrangler.toml`,
+    bindings,
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist: false, watch: false, logLevel: "none" },
+  });
+  await worker.ready;
+  const url = await worker.url;
+  return {
+    url: url.href.replace(/\/$/, ""),
+    fetch: (path, init) => fetch(new URL(path, url), init),
+    /** POST a chat completion body (an object) and return the Response. */
+    chat: (body, headers = {}) =>
+      fetch(new URL("/v1/chat/completions", url), {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      }),
+    dispose: () => worker.dispose(),
+  };
+}
+
+/** Parses an x-llmroute-attempts header into [{target, outcome, status, ms, reason}]. */
+export function parseAttempts(header) {
+  if (!header) return [];
+  return header.split(", ").map((entry) => {
+    const [target, ...params] = entry.split(";");
+    const out = { target };
+    for (const p of params) {
+      const [k, v] = p.split("=");
+      out[k] = k === "status" || k === "ms" ? Number(v) : v;
+    }
+    return out;
+  });
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The local-dev command: sets everything up, starts the AI Gateway emulator on 127.0.0.1:8790 and
+# the Worker with `wrangler dev` on 127.0.0.1:8787, pointed at the emulator. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+LLMROUTE_SKIP_NATIVE=1 worker/scripts/setup.sh
+
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_LOG_PATH="$PWD/logs/wrangler"
+emulator_port="${EMULATOR_PORT:-8790}"
+node tests/emulator/main.mjs --port "$emulator_port" &
+emulator_pid=$!
+trap 'kill "$emulator_pid" 2>/dev/null || true' EXIT INT TERM
+
+# Local secrets: the emulator accepts any key, so these are placeholders, not credentials.
+exec_args=(--ip 127.0.0.1 --port "${PORT:-8787}"
+  --var "AI_GATEWAY_BASE_URL:http://127.0.0.1:${emulator_port}/v1/emu-account/emu-gateway"
+  --var "OPENAI_API_KEY:sk-local-emulator-placeholder")
+worker/node_modules/.bin/wrangler dev "${exec_args[@]}" "$@"
