@@ -165,6 +165,7 @@ void append_action(std::string& out, const core::Action& action) {
     out += '}';
   } else if (const auto* record = std::get_if<core::RecordUsage>(&action)) {
     out += "{\"type\":\"record_usage\"";
+    text("key", record->key);
     text("route", record->route);
     text("provider", record->provider);
     text("model", record->model);
@@ -278,14 +279,41 @@ std::int32_t router_new(std::string_view text) {
     return set_error(LLMROUTE_ERR_INVALID, Error{ErrorKind::Config, 500, "invalid_config", "invalid_config", message, {}},
                      &problems);
   }
+  const Config& config = router->config();
   const std::int32_t handle = g_routers.insert(std::move(router));
-  g_result = "{}";
+  if (handle < 0) return bad_input(handle, "too many routers");
+  g_result = "{\"max_body_bytes\":" + std::to_string(config.limits.max_body_bytes) +
+             ",\"max_header_bytes\":" + std::to_string(config.limits.max_header_bytes) + ",\"cors_origins\":[";
+  for (std::size_t i = 0; i < config.cors_origins.size(); ++i) {
+    if (i > 0) g_result += ',';
+    append_json_string(g_result, config.cors_origins[i]);
+  }
+  g_result += "]}";
   return handle;
 }
 
-std::int32_t call_new(std::int32_t router_handle, std::string_view body) {
+std::int32_t router_authenticate(std::int32_t router_handle, std::string_view api_key) {
   const auto* router = g_routers.get(router_handle);
   if (router == nullptr) return bad_handle("router");
+  auto key = (*router)->authenticate(api_key);
+  if (!key) return set_error(LLMROUTE_ERR_INVALID, key.error());
+  g_result = "{\"key\":{\"name\":";
+  append_json_string(g_result, (*key)->name);
+  g_result += (*key)->admin ? ",\"admin\":true}}" : ",\"admin\":false}}";
+  return LLMROUTE_OK;
+}
+
+std::int32_t call_new(std::int32_t router_handle, std::string_view meta_text, std::string_view body) {
+  const auto* router = g_routers.get(router_handle);
+  if (router == nullptr) return bad_handle("router");
+  json meta;
+  if (parse_json(meta_text, meta) != JsonParseStatus::Ok || !meta.is_object()) {
+    return bad_input(LLMROUTE_ERR_BAD_JSON, "the call metadata is not a JSON object");
+  }
+  const std::string* api_key = find_string(meta, "api_key");
+  auto key = (*router)->authenticate(api_key == nullptr ? std::string_view() : std::string_view(*api_key));
+  if (!key) return set_error(LLMROUTE_ERR_INVALID, key.error());
+
   const Config& config = (*router)->config();
   if (body.size() > config.limits.max_body_bytes) {
     return set_error(LLMROUTE_ERR_TOO_LARGE,
@@ -297,10 +325,11 @@ std::int32_t call_new(std::int32_t router_handle, std::string_view body) {
     const bool syntax = request.error().code == "invalid_json" || request.error().code == "json_too_deep";
     return set_error(syntax ? LLMROUTE_ERR_BAD_JSON : LLMROUTE_ERR_INVALID, request.error());
   }
-  auto plan = (*router)->plan(*request);
+  auto plan = (*router)->plan(*request, **key);
   if (!plan) return set_error(LLMROUTE_ERR_INVALID, plan.error());
   const std::int32_t handle =
       g_calls.insert(std::make_unique<core::Call>(*router, std::move(*request), std::move(*plan)));
+  if (handle < 0) return bad_input(handle, "too many calls in flight");
   g_result = "{}";
   return handle;
 }
@@ -343,9 +372,16 @@ LLMROUTE_EXPORT(llmroute_router_new) std::int32_t llmroute_router_new(const char
   return router_new(view(json_text, len));
 }
 LLMROUTE_EXPORT(llmroute_router_free) void llmroute_router_free(std::int32_t router) noexcept { g_routers.erase(router); }
-LLMROUTE_EXPORT(llmroute_call_new) std::int32_t llmroute_call_new(std::int32_t router, const char* body, std::size_t len) noexcept {
-  if (body == nullptr && len > 0) return bad_input(LLMROUTE_ERR_BAD_JSON, "null input");
-  return call_new(router, view(body, len));
+LLMROUTE_EXPORT(llmroute_router_authenticate)
+std::int32_t llmroute_router_authenticate(std::int32_t router, const char* api_key, std::size_t len) noexcept {
+  if (api_key == nullptr && len > 0) return bad_input(LLMROUTE_ERR_BAD_JSON, "null input");
+  return router_authenticate(router, view(api_key, len));
+}
+LLMROUTE_EXPORT(llmroute_call_new)
+std::int32_t llmroute_call_new(std::int32_t router, const char* meta, std::size_t meta_len, const char* body,
+                               std::size_t body_len) noexcept {
+  if ((meta == nullptr && meta_len > 0) || (body == nullptr && body_len > 0)) return bad_input(LLMROUTE_ERR_BAD_JSON, "null input");
+  return call_new(router, view(meta, meta_len), view(body, body_len));
 }
 LLMROUTE_EXPORT(llmroute_call_step) std::int32_t llmroute_call_step(std::int32_t call, const char* event, std::size_t len) noexcept {
   if (event == nullptr && len > 0) return bad_input(LLMROUTE_ERR_BAD_JSON, "null input");

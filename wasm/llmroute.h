@@ -22,7 +22,11 @@
  * Documents
  *   router_new input : {"config": <routing config>, "environment": {"gateway_base_url": "...",
  *                        "secrets_set": ["OPENAI_API_KEY", ...]}}   (names of set secrets only)
- *   call_new input   : the client's chat completion body, as received
+ *   router_new result: {"max_body_bytes":N,"max_header_bytes":N,"cors_origins":[...]}, what the
+ *                      Worker checks before the core sees a request
+ *   router_authenticate result: {"key":{"name":"...","admin":bool}}
+ *   call_new input   : the request's metadata {"api_key":"<as presented>"} and, separately, the
+ *                      client's chat completion body, as received
  *   call_step events : {"type":"client_request_received","now_ms":N,"seed":N}
  *                      {"type":"upstream_responded","attempt":N,"now_ms":N,"status":N,"headers":{...}}
  *                      {"type":"upstream_ended","attempt":N,"now_ms":N}
@@ -33,7 +37,7 @@
  *                        [{"name","secret","prefix"}],"body","deadline_ms"}
  *                      {"type":"cancel_upstream","attempt"}
  *                      {"type":"respond","status","headers":{},"body"}
- *                      {"type":"record_usage","route","provider","model","status","outcome","attempts",
+ *                      {"type":"record_usage","key","route","provider","model","status","outcome","attempts",
  *                        "prompt_tokens","completion_tokens","cached_prompt_tokens",
  *                        "cache_write_prompt_tokens","reasoning_tokens","cost_micro_usd",
  *                        "cost_status","latency_ms"}
@@ -72,9 +76,14 @@ void llmroute_free(void* ptr) LLMROUTE_NOEXCEPT;
 int32_t llmroute_router_new(const char* json, size_t len) LLMROUTE_NOEXCEPT;
 void llmroute_router_free(int32_t router) LLMROUTE_NOEXCEPT;
 
-/* Parses and plans a client request. Returns a call handle > 0, or an error code; the error's
-   http_status is what the client should be answered. The call keeps its router alive. */
-int32_t llmroute_call_new(int32_t router, const char* body, size_t len) LLMROUTE_NOEXCEPT;
+/* Checks a presented client key (for endpoints without a call). 0, or an error (401). */
+int32_t llmroute_router_authenticate(int32_t router, const char* api_key, size_t len) LLMROUTE_NOEXCEPT;
+
+/* Authenticates, parses and plans a client request. Returns a call handle > 0, or an error code;
+   the error's http_status is what the client should be answered (400, 401, 403, 404, 413). The call
+   keeps its router alive. */
+int32_t llmroute_call_new(int32_t router, const char* meta_json, size_t meta_len, const char* body,
+                          size_t body_len) LLMROUTE_NOEXCEPT;
 /* Feeds one event; the result lists the actions to perform now. */
 int32_t llmroute_call_step(int32_t call, const char* event_json, size_t len) LLMROUTE_NOEXCEPT;
 /* Feeds body bytes of an upstream attempt's answer, raw. */

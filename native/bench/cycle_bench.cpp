@@ -9,6 +9,7 @@
 
 #include "llmroute.h"
 #include "support/core_harness.hpp"
+#include "util/sha256.hpp"
 
 using namespace llmroute;
 
@@ -68,14 +69,16 @@ BENCHMARK(BM_CoreCycle);
 void BM_AbiCycle(benchmark::State& state) {
   json doc;
   doc["config"] = json::parse(test_support::kTwoTargetConfig);
+  doc["config"]["keys"] = json::array({{{"name", "bench"}, {"sha256", to_hex(sha256("llmr_bench_key"))}}});
   doc["environment"] = {{"gateway_base_url", test_support::kGatewayUrl}, {"secrets_set", {"OPENAI_API_KEY"}}};
   const std::string router_doc = doc.dump();
   const std::int32_t router = llmroute_router_new(router_doc.data(), router_doc.size());
+  const std::string meta = R"({"api_key":"llmr_bench_key"})";
   const std::string start = R"({"type":"client_request_received","now_ms":1000,"seed":1})";
   const std::string head = R"({"type":"upstream_responded","attempt":1,"now_ms":1010,"status":200,"headers":{"content-type":"application/json"}})";
   const std::string end = R"({"type":"upstream_ended","attempt":1,"now_ms":1020})";
   for (auto _ : state) {
-    const std::int32_t call = llmroute_call_new(router, kRequest.data(), kRequest.size());
+    const std::int32_t call = llmroute_call_new(router, meta.data(), meta.size(), kRequest.data(), kRequest.size());
     llmroute_call_step(call, start.data(), start.size());
     llmroute_call_step(call, head.data(), head.size());
     llmroute_call_feed(call, 1, reinterpret_cast<const std::uint8_t*>(kAnswer.data()), kAnswer.size());

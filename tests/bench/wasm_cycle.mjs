@@ -7,7 +7,7 @@ import { performance } from "node:perf_hooks";
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
-import { answer, config, environment, request } from "../support/cycle_inputs.mjs";
+import { answer, config, environment, meta, request } from "../support/cycle_inputs.mjs";
 import { compileModule, newCore, wasmPath } from "../support/load_core.mjs";
 
 const quick = process.argv.includes("--quick");
@@ -21,7 +21,7 @@ const requestBytes = encoder.encode(request);
 
 function wasmCycle() {
   // The client body arrives as bytes, the upstream answer too: both cross as raw bytes.
-  const call = core.callNew(router, requestBytes).handle;
+  const call = core.callNew(router, meta, requestBytes).handle;
   const sent = core.step(call, { type: "client_request_received", now_ms: 1000, seed: 1 });
   core.step(call, { type: "upstream_responded", attempt: 1, now_ms: 1010, status: 200, headers: { "content-type": "application/json" } });
   core.feed(call, 1, encoder.encode(answer));

@@ -28,11 +28,13 @@ inline std::shared_ptr<const core::Router> make_router(const std::string& config
 // Drives one call; every helper returns the actions the step produced.
 class CallDriver {
  public:
-  CallDriver(std::shared_ptr<const core::Router> router, const std::string& body, std::uint64_t seed = 7)
+  // `key` defaults to one that may use every route and model.
+  CallDriver(std::shared_ptr<const core::Router> router, const std::string& body, std::uint64_t seed = 7,
+             const ClientKey& key = ClientKey{"test-key", {}, {"*"}, {"*"}, false})
       : router_(std::move(router)) {
     auto request = parse_chat_request(body, router_->config().limits.request);
     if (!request) { error = request.error(); return; }
-    auto plan = router_->plan(*request);
+    auto plan = router_->plan(*request, key);
     if (!plan) { error = plan.error(); return; }
     call = std::make_unique<core::Call>(router_, std::move(*request), std::move(*plan));
     seed_ = seed;

@@ -1,6 +1,12 @@
 // The inputs of one benchmark cycle, the same shapes as native/bench/cycle_bench.cpp: a ~2 KB
 // client request and a ~1 KB OpenAI answer, plus a two-target config. Written for llmroute.
+import { createHash } from "node:crypto";
+
+/** The client key the cycle presents; the config holds its SHA-256. */
+export const meta = { api_key: "llmr_cycle_key" };
+
 export const config = {
+  keys: [{ name: "cycle", sha256: createHash("sha256").update(meta.api_key).digest("hex") }],
   routes: {
     chat: {
       targets: [

@@ -1,8 +1,9 @@
 // Runs the real Worker (wrangler.toml, the built llmroute.wasm) in workerd through wrangler's
 // unstable_startWorker, on loopback, for the integration tests. Kept outside tests/worker/ because
 // `node --test <folder>` runs every file in it.
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -24,18 +25,36 @@ export const TEST_SECRETS = Object.freeze({
   CF_AIG_TOKEN: "cf-aig-test-token-71e4d2",
 });
 
+/** Client keys of the tests: one ordinary, one admin. The configs hold only their SHA-256. */
+export const TEST_CLIENT_KEY = "llmr_test_client_3e8a51c0";
+export const TEST_ADMIN_KEY = "llmr_test_admin_6f02d9b4";
+export const sha256Hex = (text) => createHash("sha256").update(text).digest("hex");
+
+export const bundledConfig = JSON.parse(readFileSync(`${root}worker/config/llmroute.config.json`, "utf8"));
+
+/** `config` with the test keys added (unless it brings keys of its own). */
+export function withTestKeys(config) {
+  if (config.keys) return config;
+  return {
+    ...config,
+    keys: [
+      { name: "test-client", sha256: sha256Hex(TEST_CLIENT_KEY) },
+      { name: "test-admin", sha256: sha256Hex(TEST_ADMIN_KEY), admin: true },
+    ],
+  };
+}
+
 /**
  * Starts the Worker against `gatewayUrl` (the emulator).
  * @param {{gatewayUrl: string, secrets?: Record<string,string>, config?: object|string}} options
- *   secrets: Worker secrets (default: the OpenAI key only); config: replaces the bundled routing
- *   config through the LLMROUTE_CONFIG var (a string is passed as is, to test invalid JSON).
+ *   secrets: Worker secrets (default: the OpenAI key only); config: the routing config, passed
+ *   through the LLMROUTE_CONFIG var (default: the bundled one), with the test keys added; a string
+ *   is passed as is, to test invalid JSON.
  */
-export async function startLlmroute({ gatewayUrl, secrets = { OPENAI_API_KEY: TEST_SECRETS.OPENAI_API_KEY }, config }) {
+export async function startLlmroute({ gatewayUrl, secrets = { OPENAI_API_KEY: TEST_SECRETS.OPENAI_API_KEY }, config = bundledConfig }) {
   const bindings = { AI_GATEWAY_BASE_URL: { type: "plain_text", value: gatewayUrl } };
   for (const [name, value] of Object.entries(secrets)) bindings[name] = { type: "secret_text", value };
-  if (config !== undefined) {
-    bindings.LLMROUTE_CONFIG = { type: "plain_text", value: typeof config === "string" ? config : JSON.stringify(config) };
-  }
+  bindings.LLMROUTE_CONFIG = { type: "plain_text", value: typeof config === "string" ? config : JSON.stringify(withTestKeys(config)) };
   const worker = await unstable_startWorker({
     config: `${root}wrangler.toml`,
     bindings,
@@ -46,11 +65,11 @@ export async function startLlmroute({ gatewayUrl, secrets = { OPENAI_API_KEY: TE
   return {
     url: url.href.replace(/\/$/, ""),
     fetch: (path, init) => fetch(new URL(path, url), init),
-    /** POST a chat completion body (an object) and return the Response. */
+    /** POST a chat completion body (an object) with the test client key, and return the Response. */
     chat: (body, headers = {}) =>
       fetch(new URL("/v1/chat/completions", url), {
         method: "POST",
-        headers: { "content-type": "application/json", ...headers },
+        headers: { "content-type": "application/json", authorization: `Bearer ${TEST_CLIENT_KEY}`, ...headers },
         body: typeof body === "string" ? body : JSON.stringify(body),
       }),
     dispose: () => worker.dispose(),

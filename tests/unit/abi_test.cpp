@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 
 #include "support/core_harness.hpp"
+#include "util/sha256.hpp"
 
 using llmroute::json;
 
@@ -21,9 +23,23 @@ json result_json() {
 
 std::int32_t router_new(const std::string& text) { return llmroute_router_new(text.data(), text.size()); }
 
+// The client key of these tests, and its SHA-256 as the config stores it.
+constexpr const char* kClientKey = "llmr_abi_test_key";
+
+json config_with_key() {
+  json config = json::parse(llmroute::test_support::kTwoTargetConfig);
+  config["keys"] = json::array({{{"name", "abi-tests"}, {"sha256", llmroute::to_hex(llmroute::sha256(kClientKey))}}});
+  return config;
+}
+
+std::int32_t call_new(std::int32_t router, const std::string& body, const std::string& key = kClientKey) {
+  const std::string meta = json{{"api_key", key}}.dump();
+  return llmroute_call_new(router, meta.data(), meta.size(), body.data(), body.size());
+}
+
 std::int32_t good_router() {
   json doc;
-  doc["config"] = json::parse(llmroute::test_support::kTwoTargetConfig);
+  doc["config"] = config_with_key();
   doc["environment"] = {{"gateway_base_url", "http://127.0.0.1:9/v1/a/g"}, {"secrets_set", {"OPENAI_API_KEY"}}};
   const std::int32_t handle = router_new(doc.dump());
   EXPECT_GT(handle, 0) << result();
@@ -62,7 +78,7 @@ TEST(Abi, RouterInputThatIsNotJson) {
 TEST(Abi, AFullCallThroughTheExports) {
   const std::int32_t router = good_router();
   const std::string body = llmroute::test_support::kHelloRequest;
-  const std::int32_t call = llmroute_call_new(router, body.data(), body.size());
+  const std::int32_t call = call_new(router, body);
   ASSERT_GT(call, 0) << result();
 
   ASSERT_EQ(step(call, R"({"type":"client_request_received","now_ms":1000,"seed":42})"), LLMROUTE_OK);
@@ -133,7 +149,7 @@ TEST(Abi, BadRequestsBecomeClientErrors) {
       {std::string(2 << 20, ' '), LLMROUTE_ERR_TOO_LARGE, 413, "request_too_large"},
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(llmroute_call_new(router, c.body.data(), c.body.size()), c.rc) << c.code;
+    EXPECT_EQ(call_new(router, c.body), c.rc) << c.code;
     const json out = result_json();
     EXPECT_EQ(out["error"]["http_status"], c.status) << c.code;
     EXPECT_EQ(out["error"]["code"], c.code) << out.dump();
@@ -146,17 +162,17 @@ TEST(Abi, StaleHandlesAndBadEventsAreErrors) {
   const std::int32_t router = good_router();
   llmroute_router_free(router);
   const std::string body = llmroute::test_support::kHelloRequest;
-  EXPECT_EQ(llmroute_call_new(router, body.data(), body.size()), LLMROUTE_ERR_BAD_HANDLE);
-  EXPECT_EQ(llmroute_call_new(0, body.data(), body.size()), LLMROUTE_ERR_BAD_HANDLE);
-  EXPECT_EQ(llmroute_call_new(-5, body.data(), body.size()), LLMROUTE_ERR_BAD_HANDLE);
-  EXPECT_EQ(llmroute_call_new(0x7fffffff, body.data(), body.size()), LLMROUTE_ERR_BAD_HANDLE);
+  EXPECT_EQ(call_new(router, body), LLMROUTE_ERR_BAD_HANDLE);
+  EXPECT_EQ(call_new(0, body), LLMROUTE_ERR_BAD_HANDLE);
+  EXPECT_EQ(call_new(-5, body), LLMROUTE_ERR_BAD_HANDLE);
+  EXPECT_EQ(call_new(0x7fffffff, body), LLMROUTE_ERR_BAD_HANDLE);
 
   // A new router may reuse the slot; the old handle must still be refused.
   const std::int32_t again = good_router();
   EXPECT_NE(again, router);
-  EXPECT_EQ(llmroute_call_new(router, body.data(), body.size()), LLMROUTE_ERR_BAD_HANDLE);
+  EXPECT_EQ(call_new(router, body), LLMROUTE_ERR_BAD_HANDLE);
 
-  const std::int32_t call = llmroute_call_new(again, body.data(), body.size());
+  const std::int32_t call = call_new(again, body);
   ASSERT_GT(call, 0);
   EXPECT_EQ(step(call, R"({"type":"timer_fired","now_ms":5})"), LLMROUTE_ERR_BAD_STATE);
   EXPECT_EQ(step(call, "not json"), LLMROUTE_ERR_INVALID);
@@ -177,11 +193,45 @@ TEST(Abi, StaleHandlesAndBadEventsAreErrors) {
 TEST(Abi, CallsKeepTheirRouterAlive) {
   const std::int32_t router = good_router();
   const std::string body = llmroute::test_support::kHelloRequest;
-  const std::int32_t call = llmroute_call_new(router, body.data(), body.size());
+  const std::int32_t call = call_new(router, body);
   llmroute_router_free(router);  // e.g. a config reload while a request is in flight
   EXPECT_EQ(step(call, R"({"type":"client_request_received","now_ms":5,"seed":1})"), 0);
   EXPECT_EQ(result_json()["actions"][0]["type"], "send_upstream");
   llmroute_call_free(call);
+}
+
+TEST(Abi, ClientKeysAreCheckedBeforeAnythingElse) {
+  const std::int32_t router = good_router();
+  const std::string body = llmroute::test_support::kHelloRequest;
+  EXPECT_EQ(call_new(router, body, ""), LLMROUTE_ERR_INVALID);
+  json out = result_json();
+  EXPECT_EQ(out["error"]["http_status"], 401);
+  EXPECT_EQ(out["error"]["code"], "missing_api_key");
+  EXPECT_EQ(call_new(router, "{not json", "llmr_wrong_key"), LLMROUTE_ERR_INVALID);  // 401 before the body is read
+  out = result_json();
+  EXPECT_EQ(out["error"]["code"], "invalid_api_key");
+  EXPECT_EQ(out.dump().find("llmr_wrong_key"), std::string::npos);  // the presented key is never echoed
+  const std::string no_meta = "[]";
+  EXPECT_EQ(llmroute_call_new(router, no_meta.data(), no_meta.size(), body.data(), body.size()), LLMROUTE_ERR_BAD_JSON);
+
+  EXPECT_EQ(llmroute_router_authenticate(router, kClientKey, std::strlen(kClientKey)), LLMROUTE_OK);
+  out = result_json();
+  EXPECT_EQ(out["key"]["name"], "abi-tests");
+  EXPECT_EQ(out["key"]["admin"], false);
+  EXPECT_EQ(llmroute_router_authenticate(router, "nope", 4), LLMROUTE_ERR_INVALID);
+  EXPECT_EQ(result_json()["error"]["http_status"], 401);
+  llmroute_router_free(router);
+}
+
+TEST(Abi, RouterReportsTheLimitsTheWorkerChecks) {
+  json doc;
+  doc["config"] = {{"limits", {{"max_body_bytes", 4096}, {"max_header_bytes", 2048}}},
+                   {"cors", {{"allowed_origins", {"https://app.example.com"}}}}};
+  doc["environment"] = {{"gateway_base_url", "https://gw.example/v1/a/g"}};
+  const std::int32_t router = router_new(doc.dump());
+  ASSERT_GT(router, 0) << result();
+  EXPECT_EQ(result_json(), json::parse(R"({"max_body_bytes":4096,"max_header_bytes":2048,"cors_origins":["https://app.example.com"]})"));
+  llmroute_router_free(router);
 }
 
 TEST(Abi, AllocReturnsUsableMemory) {

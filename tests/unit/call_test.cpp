@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "support/core_harness.hpp"
+#include "util/sha256.hpp"
 
 using namespace llmroute;
 using namespace llmroute::core;
@@ -312,4 +313,47 @@ TEST(Call, EventsAfterTheEndChangeNothing) {
   EXPECT_TRUE(d.answer(1, 500, "{}").empty());
   EXPECT_TRUE(d.fire_timer().empty());
   EXPECT_TRUE(d.step(ClientRequestReceived{d.now_ms, 1}).empty());
+}
+
+TEST(Call, KeysOnlyReachWhatTheyMayUse) {
+  auto router = make_router(kTwoTargetConfig);
+  const ClientKey narrow{"narrow", {}, {"nothing-here"}, {"openai/gpt-4o-mini"}, false};
+  CallDriver route(router, kHelloRequest, 7, narrow);
+  ASSERT_TRUE(route.error);
+  EXPECT_EQ(route.error->http_status, 403);
+  EXPECT_EQ(route.error->code, "route_not_allowed");
+  EXPECT_NE(route.error->message.find("'narrow' may not use the route 'chat'"), std::string::npos);
+  CallDriver model(router, R"({"model":"openai/gpt-4o","messages":[{"role":"user","content":"x"}]})", 7, narrow);
+  ASSERT_TRUE(model.error);
+  EXPECT_EQ(model.error->code, "model_not_allowed");
+  CallDriver allowed(router, R"({"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"x"}]})", 7, narrow);
+  EXPECT_FALSE(allowed.error);
+  // A models list is checked entry by entry.
+  CallDriver chain(router, R"({"models":["openai/gpt-4o-mini","chat"],"messages":[{"role":"user","content":"x"}]})", 7, narrow);
+  ASSERT_TRUE(chain.error);
+  EXPECT_EQ(chain.error->code, "route_not_allowed");
+}
+
+TEST(Call, AuthenticationComparesHashes) {
+  std::string config = kTwoTargetConfig;
+  config.insert(config.rfind('}'), R"(,"keys":[{"name":"a","sha256":")" + to_hex(sha256("llmr_a")) +
+                                       R"("},{"name":"b","sha256":")" + to_hex(sha256("llmr_b")) + R"(","admin":true}])");
+  auto router = make_router(config);
+  ASSERT_NE(router, nullptr);
+  auto a = router->authenticate("llmr_a");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ((*a)->name, "a");
+  auto b = router->authenticate("llmr_b");
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE((*b)->admin);
+  auto wrong = router->authenticate("llmr_c");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().http_status, 401);
+  EXPECT_EQ(wrong.error().code, "invalid_api_key");
+  auto missing = router->authenticate("");
+  EXPECT_EQ(missing.error().code, "missing_api_key");
+  // The usage record names the key.
+  CallDriver d(router, kHelloRequest, 7, **a);
+  d.start();
+  EXPECT_EQ(find_action<RecordUsage>(d.answer(1, 200, openai_answer(1, 1)))->key, "a");
 }

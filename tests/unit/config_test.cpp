@@ -124,3 +124,41 @@ TEST(Config, ProviderModelSplitsAtTheFirstSlash) {
   EXPECT_FALSE(split_provider_model("x/", provider, model));
   EXPECT_FALSE(split_provider_model("plain", provider, model));
 }
+
+TEST(Config, ClientKeysAreHashesWithPermissions) {
+  std::vector<ConfigProblem> problems;
+  const std::string hash = to_hex(sha256("llmr_k1"));
+  const Config config = parse_config(json::parse(R"({"routes":{"chat":{"targets":["openai/gpt-4o"]}},"keys":[
+      {"name":"team-a","sha256":")" + hash + R"(","routes":["chat"],"models":["openai/gpt-4o*"],"admin":true}]})"), problems);
+  ASSERT_TRUE(problems.empty()) << problems.front().path << " " << problems.front().message;
+  const ClientKey& key = config.keys.at(0);
+  EXPECT_EQ(key.name, "team-a");
+  EXPECT_EQ(to_hex(key.sha256), hash);
+  EXPECT_TRUE(key.admin);
+  EXPECT_TRUE(key.may_use_route("chat"));
+  EXPECT_FALSE(key.may_use_route("other"));
+  EXPECT_TRUE(key.may_use_model("openai/gpt-4o-mini"));
+  EXPECT_FALSE(key.may_use_model("openai/o3"));
+}
+
+TEST(Config, ClientKeyProblems) {
+  const std::string hash = to_hex(sha256("llmr_k1"));
+  const auto problems = problems_of(R"({"routes":{"chat":{"targets":["openai/gpt-4o"]}},"keys":[
+      {"name":"a","sha256":"abc","routes":["nope"],"models":["x/y",""],"extra":1},
+      {"name":"b","sha256":")" + hash + R"("},
+      {"name":"b","sha256":")" + hash + R"("},
+      {"sha256":")" + to_hex(sha256("other")) + R"(","admin":"yes"}],
+    "cors":{"allowed_origins":["app.example.com","https://ok.example.com","https://x.example.com/path/"]}})");
+  EXPECT_TRUE(has_problem(problems, "$.keys[0].sha256", "64 hex digits"));
+  EXPECT_TRUE(has_problem(problems, "$.keys[0].routes[0]", "no route named 'nope'"));
+  EXPECT_TRUE(has_problem(problems, "$.keys[0].models[0]", "known provider"));
+  EXPECT_TRUE(has_problem(problems, "$.keys[0].models[1]", "non-empty"));
+  EXPECT_TRUE(has_problem(problems, "$.keys[0].extra", "unknown field"));
+  EXPECT_TRUE(has_problem(problems, "$.keys[2].name", "another key"));
+  EXPECT_TRUE(has_problem(problems, "$.keys[2].sha256", "same key as 'b'"));
+  EXPECT_TRUE(has_problem(problems, "$.keys[3].name", "is required"));
+  EXPECT_TRUE(has_problem(problems, "$.keys[3].admin", "true or false"));
+  EXPECT_TRUE(has_problem(problems, "$.cors.allowed_origins[0]", "origin"));
+  EXPECT_TRUE(has_problem(problems, "$.cors.allowed_origins[2]", "origin"));
+  EXPECT_EQ(problems.size(), 11u);
+}

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 
 import { CoreError } from "../../worker/src/core.mjs";
-import { answer, config, environment, openaiAnswer, request } from "../support/cycle_inputs.mjs";
+import { answer, config, environment, meta, openaiAnswer, request } from "../support/cycle_inputs.mjs";
 import { compileModule, headerPath, newCore } from "../support/load_core.mjs";
 
 const encoder = new TextEncoder();
@@ -25,7 +25,7 @@ test("a full cycle gives the same decisions and cost as the native core", () => 
   const core = newCore(module);
   const router = core.routerNew({ config, environment });
   assert.ok(router.handle > 0, JSON.stringify(router.error));
-  const call = core.callNew(router.handle, encoder.encode(request));
+  const call = core.callNew(router.handle, meta, encoder.encode(request));
   assert.ok(call.handle > 0);
   let out = core.step(call.handle, { type: "client_request_received", now_ms: 1000, seed: 42 });
   const [send] = out.actions;
@@ -78,7 +78,7 @@ test("hostile input never traps the module", () => {
     inputs.push(bytes);
   }
   for (const input of inputs) {
-    const call = core.callNew(router, input);
+    const call = core.callNew(router, meta, input);
     if (call.error) {
       assert.ok([400, 404, 413].includes(call.error.http_status), JSON.stringify(call.error));
       continue;
@@ -92,7 +92,7 @@ test("hostile input never traps the module", () => {
   }
   assert.equal(core.poisoned, false);
   // Events the core refuses are errors the Worker sees, not traps.
-  const call = core.callNew(router, encoder.encode(request)).handle;
+  const call = core.callNew(router, meta, encoder.encode(request)).handle;
   assert.throws(() => core.step(call, { type: "timer_fired", now_ms: 1 }), CoreError);
   assert.throws(() => core.step(call, { type: "nonsense" }), CoreError);
   assert.equal(core.poisoned, false);
@@ -103,7 +103,7 @@ test("memory stays bounded over many calls", () => {
   const router = core.routerNew({ config, environment }).handle;
   const body = encoder.encode(request);
   const run = () => {
-    const call = core.callNew(router, body).handle;
+    const call = core.callNew(router, meta, body).handle;
     core.step(call, { type: "client_request_received", now_ms: 1, seed: 1 });
     core.step(call, { type: "upstream_responded", attempt: 1, now_ms: 2, status: 200, headers: {} });
     core.feed(call, 1, encoder.encode(openaiAnswer(10, 10)));
@@ -119,12 +119,12 @@ test("memory stays bounded over many calls", () => {
 test("a trap poisons the instance so that the Worker builds a fresh one", () => {
   const core = newCore(module);
   const router = core.routerNew({ config, environment }).handle;
-  const call = core.callNew(router, encoder.encode(request)).handle;
+  const call = core.callNew(router, meta, encoder.encode(request)).handle;
   // Stand in for a trap inside the module (an out-of-bounds access or abort).
   core.exports = { ...core.exports, llmroute_call_step: () => { throw new WebAssembly.RuntimeError("unreachable"); } };
   assert.throws(() => core.step(call, { type: "client_request_received", now_ms: 1, seed: 1 }), /core trapped/);
   assert.equal(core.poisoned, true);
-  assert.throws(() => core.callNew(router, encoder.encode(request)), /poisoned/);
+  assert.throws(() => core.callNew(router, meta, encoder.encode(request)), /poisoned/);
   const fresh = newCore(module);
   assert.ok(fresh.routerNew({ config, environment }).handle > 0);
 });

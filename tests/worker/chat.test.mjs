@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 
 import { startEmulator, estimatePromptTokens, estimateCompletionTokens, replyText } from "../emulator/emulator.mjs";
-import { parseAttempts, startLlmroute, TEST_SECRETS } from "../support/worker_harness.mjs";
+import { parseAttempts, startLlmroute, TEST_CLIENT_KEY, TEST_SECRETS } from "../support/worker_harness.mjs";
 
 const OpenAI = createRequire(new URL("../../worker/package.json", import.meta.url))("openai").default;
 
@@ -63,7 +63,7 @@ describe("llmroute Worker with the bundled config", () => {
   });
 
   test("the official openai client works against the Worker", async () => {
-    const client = new OpenAI({ baseURL: `${llmroute.url}/v1`, apiKey: "client-key-unused-here", maxRetries: 0 });
+    const client = new OpenAI({ baseURL: `${llmroute.url}/v1`, apiKey: TEST_CLIENT_KEY, maxRetries: 0 });
     const { data: completion, response } = await client.chat.completions
       .create({ model: "chat", messages: [{ role: "user", content: "Hi from the SDK" }], temperature: 0.3 })
       .withResponse();
@@ -160,7 +160,7 @@ describe("llmroute Worker with the bundled config", () => {
       [{ body: JSON.stringify(hello), contentType: "text/plain" }, 415, "unsupported_media_type"],
     ];
     for (const [{ body, contentType = "application/json" }, status, code] of cases) {
-      const res = await llmroute.fetch("/v1/chat/completions", { method: "POST", headers: { "content-type": contentType }, body });
+      const res = await llmroute.fetch("/v1/chat/completions", { method: "POST", headers: { "content-type": contentType, authorization: `Bearer ${TEST_CLIENT_KEY}` }, body });
       assert.equal(res.status, status, `${code}: status`);
       assert.match(res.headers.get("content-type"), /^application\/json/);
       const json = await res.json();
@@ -200,6 +200,7 @@ describe("llmroute Worker with a config of the test's own", () => {
       assert.equal(health.status, 503);
       const paths = (await health.json()).problems.map((p) => p.path);
       assert.deepEqual(paths, ["$.typo", "$.routes.chat.targets[0].model", "$.routes.chat.targets[1].retry.attempts", "$.routes.chat.targets[1].model"]);
+      // The test keys were added after the routes: they are valid, so only the four problems remain.
       const res = await llmroute.chat(hello);
       assert.equal(res.status, 500);
       const body = await res.json();

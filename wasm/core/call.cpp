@@ -165,7 +165,7 @@ void Call::start_attempt(std::size_t index, std::int64_t now_ms) {
     // The request cannot be expressed for this provider: say so before any call is made.
     Error error = built.take_error();
     return finish(Respond{error.http_status, {{"content-type", "application/json"}}, openai_error_body(error)},
-                  RecordUsage{plan_.route, {}, {}, error.http_status, "client_error", attempts_sent_, {}, {}, 0});
+                  RecordUsage{plan_.key, plan_.route, {}, {}, error.http_status, "client_error", attempts_sent_, {}, {}, 0});
   }
   ++tries_[index];
   ++attempts_sent_;
@@ -238,7 +238,7 @@ void Call::succeed(AwaitingUpstream& awaiting, providers::Answer answer, std::in
       {"x-llmroute-cost-usd", format_scaled(cost.micro_usd, kMicroScale)},
       {"x-llmroute-cost-status", std::string(cost_status_name(cost.status))},
   };
-  RecordUsage record{plan_.route, candidate.target.provider, candidate.target.model, 200, "ok",
+  RecordUsage record{plan_.key, plan_.route, candidate.target.provider, candidate.target.model, 200, "ok",
                      attempts_sent_, answer.usage, cost, now_ms - started_ms_};
   finish(std::move(respond), std::move(record));
 }
@@ -252,7 +252,7 @@ void Call::answer_client_error(AwaitingUpstream& awaiting, const providers::Upst
   Respond respond{status, {{"content-type", "application/json"}}, openai_error_body(client)};
   respond.headers.push_back({"x-llmroute-provider", candidate.target.provider});
   respond.headers.push_back({"x-llmroute-model", candidate.target.model});
-  finish(std::move(respond), RecordUsage{plan_.route, candidate.target.provider, candidate.target.model, status,
+  finish(std::move(respond), RecordUsage{plan_.key, plan_.route, candidate.target.provider, candidate.target.model, status,
                                          "client_error", attempts_sent_, {}, {}, now_ms - started_ms_});
 }
 
@@ -295,7 +295,7 @@ void Call::exhausted(std::int64_t now_ms, std::string_view why) {
   if (status == 429 && shortest_retry_after_ms_) {
     respond.headers.push_back({"retry-after", std::to_string((*shortest_retry_after_ms_ + 999) / 1000)});
   }
-  finish(std::move(respond), RecordUsage{plan_.route, {}, {}, status, code, attempts_sent_, {}, {}, now_ms - started_ms_});
+  finish(std::move(respond), RecordUsage{plan_.key, plan_.route, {}, {}, status, code, attempts_sent_, {}, {}, now_ms - started_ms_});
 }
 
 void Call::finish(Respond respond, RecordUsage record) {

@@ -65,6 +65,7 @@ struct Respond {
   std::string body;
 };
 struct RecordUsage {
+  std::string key;       // client key name
   std::string route;
   std::string provider;  // of the answering target; empty when none answered
   std::string model;

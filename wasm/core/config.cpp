@@ -1,6 +1,7 @@
 #include "core/config.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include "providers/registry.hpp"
 #include "util/decimal.hpp"
@@ -187,15 +188,102 @@ void parse_gateway(const json& value, const std::string& path, GatewaySettings& 
 }
 
 void parse_limits(const json& value, const std::string& path, Limits& out, Checker& check) {
-  check.only_known_keys(value, path, {"max_body_bytes", "max_upstream_body_bytes", "max_messages", "max_tools", "max_json_depth"});
+  check.only_known_keys(value, path, {"max_body_bytes", "max_header_bytes", "max_upstream_body_bytes", "max_messages",
+                                      "max_tools", "max_json_depth"});
   check.integer(value, "max_body_bytes", path, 1024, 32 << 20, out.max_body_bytes);
+  check.integer(value, "max_header_bytes", path, 1024, 256 << 10, out.max_header_bytes);
   check.integer(value, "max_upstream_body_bytes", path, 1024, 32 << 20, out.max_upstream_body_bytes);
   check.integer(value, "max_messages", path, 1, 100000, out.request.max_messages);
   check.integer(value, "max_tools", path, 0, 10000, out.request.max_tools);
   check.integer(value, "max_json_depth", path, 2, 512, out.request.max_json_depth);
 }
 
+// A list of non-empty strings, each checked by `valid` (which reports its own problem).
+void string_list(const json& obj, std::string_view key, const std::string& path, std::vector<std::string>& out,
+                 Checker& check, const std::function<bool(const std::string&, const std::string&)>& valid) {
+  const json* v = find(obj, key);
+  if (v == nullptr) return;
+  const std::string at = key_path(path, key);
+  if (!v->is_array()) return check.problem(at, "must be an array of strings");
+  out.clear();
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    const std::string* text = (*v)[i].get_ptr<const json::string_t*>();
+    if (text == nullptr || text->empty()) {
+      check.problem(index_path(at, i), "must be a non-empty string");
+      continue;
+    }
+    if (valid(*text, index_path(at, i))) out.push_back(*text);
+  }
+}
+
+void parse_keys(const json& value, const Config& config, std::vector<ClientKey>& out, Checker& check) {
+  const std::string path = "$.keys";
+  if (!value.is_array()) return check.problem(path, "must be an array of client keys");
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const json& entry = value[i];
+    const std::string at = index_path(path, i);
+    if (!entry.is_object()) {
+      check.problem(at, "must be an object with name and sha256");
+      continue;
+    }
+    check.only_known_keys(entry, at, {"name", "sha256", "routes", "models", "admin"});
+    ClientKey key;
+    const std::string* name = find_string(entry, "name");
+    if (name == nullptr || name->empty()) check.problem(key_path(at, "name"), "is required: a name for usage reports");
+    else key.name = *name;
+    const std::string* hash = find_string(entry, "sha256");
+    if (hash == nullptr || !parse_sha256_hex(*hash, key.sha256)) {
+      check.problem(key_path(at, "sha256"), "must be the 64 hex digits of the key's SHA-256 (llmroute keygen prints it)");
+    }
+    string_list(entry, "routes", at, key.routes, check, [&](const std::string& route, const std::string& p) {
+      if (route == "*" || config.routes.count(route) > 0) return true;
+      check.problem(p, "no route named '" + route + "'");
+      return false;
+    });
+    string_list(entry, "models", at, key.models, check, [&](const std::string& pattern, const std::string& p) {
+      if (pattern == "*") return true;
+      std::string provider, model;
+      if (split_provider_model(pattern, provider, model) && providers::find(provider) != nullptr) return true;
+      check.problem(p, "must be \"*\" or provider/model with a known provider (a trailing * matches a prefix)");
+      return false;
+    });
+    check.boolean(entry, "admin", at, key.admin);
+    for (const ClientKey& other : out) {
+      if (!key.name.empty() && other.name == key.name) check.problem(key_path(at, "name"), "is used by another key");
+      if (constant_time_equal(other.sha256, key.sha256) && hash != nullptr) {
+        check.problem(key_path(at, "sha256"), "is the same key as '" + other.name + "'");
+      }
+    }
+    out.push_back(std::move(key));
+  }
+}
+
+void parse_cors(const json& value, const std::string& path, std::vector<std::string>& out, Checker& check) {
+  check.only_known_keys(value, path, {"allowed_origins"});
+  string_list(value, "allowed_origins", path, out, check, [&](const std::string& origin, const std::string& p) {
+    const bool ok = (origin.rfind("https://", 0) == 0 || origin.rfind("http://", 0) == 0) && origin.back() != '/';
+    if (!ok) check.problem(p, "must be an origin such as https://app.example.com (scheme and host, no path)");
+    return ok;
+  });
+}
+
+bool matches_pattern(std::string_view pattern, std::string_view text) {
+  if (!pattern.empty() && pattern.back() == '*') {
+    pattern.remove_suffix(1);
+    return text.substr(0, pattern.size()) == pattern;
+  }
+  return pattern == text;
+}
+
 }  // namespace
+
+bool ClientKey::may_use_route(std::string_view route) const {
+  return std::any_of(routes.begin(), routes.end(), [&](const std::string& r) { return r == "*" || r == route; });
+}
+
+bool ClientKey::may_use_model(std::string_view provider_model) const {
+  return std::any_of(models.begin(), models.end(), [&](const std::string& m) { return matches_pattern(m, provider_model); });
+}
 
 bool split_provider_model(std::string_view text, std::string& provider, std::string& model) {
   const auto slash = text.find('/');
@@ -213,7 +301,8 @@ Config parse_config(const json& doc, std::vector<ConfigProblem>& problems) {
     check.problem(root, "the config must be a JSON object");
     return config;
   }
-  check.only_known_keys(doc, root, {"$schema", "version", "routes", "direct_models", "direct", "prices", "gateway", "limits"});
+  check.only_known_keys(doc, root, {"$schema", "version", "routes", "direct_models", "direct", "prices", "gateway",
+                                    "limits", "keys", "cors"});
   if (const json* version = find(doc, "version"); version != nullptr && as_int64(*version) != 1) {
     check.problem("$.version", "must be 1");
   }
@@ -257,6 +346,8 @@ Config parse_config(const json& doc, std::vector<ConfigProblem>& problems) {
   }
   if (const json* gateway = check.object(doc, "gateway", root)) parse_gateway(*gateway, "$.gateway", config.gateway, check);
   if (const json* limits = check.object(doc, "limits", root)) parse_limits(*limits, "$.limits", config.limits, check);
+  if (const json* keys = find(doc, "keys")) parse_keys(*keys, config, config.keys, check);
+  if (const json* cors = check.object(doc, "cors", root)) parse_cors(*cors, "$.cors", config.cors_origins, check);
   return config;
 }
 

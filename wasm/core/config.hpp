@@ -10,6 +10,7 @@
 #include "core/pricing.hpp"
 #include "model/chat_request.hpp"
 #include "util/json_access.hpp"
+#include "util/sha256.hpp"
 
 namespace llmroute {
 
@@ -43,7 +44,20 @@ struct GatewaySettings {
 struct Limits {
   RequestLimits request;
   std::size_t max_body_bytes = 1 << 20;                 // client request body
+  std::size_t max_header_bytes = 16 << 10;              // all client request headers together
   std::size_t max_upstream_body_bytes = 8u << 20;       // one provider answer
+};
+
+// A client key: only its SHA-256 is configured, never the key itself.
+struct ClientKey {
+  std::string name;
+  Sha256Digest sha256{};
+  std::vector<std::string> routes = {"*"};  // route names it may use; "*" = every route
+  std::vector<std::string> models = {"*"};  // provider/model it may name directly; a trailing * matches a prefix
+  bool admin = false;                       // may read usage, health details and other admin endpoints
+
+  bool may_use_route(std::string_view route) const;
+  bool may_use_model(std::string_view provider_model) const;
 };
 
 struct Config {
@@ -53,6 +67,8 @@ struct Config {
   GatewaySettings gateway;
   Limits limits;
   Target direct_defaults;  // retry/timeout applied to provider/model requests and `models` lists
+  std::vector<ClientKey> keys;
+  std::vector<std::string> cors_origins;  // browser origins allowed to call; empty = no CORS
 };
 
 struct ConfigProblem {

@@ -18,12 +18,31 @@ std::shared_ptr<const Router> Router::create(const json& doc, std::vector<Config
   return std::make_shared<const Router>(std::move(config), std::move(environment));
 }
 
-Result<Plan> Router::plan(const ChatRequest& request) const {
+Result<const ClientKey*> Router::authenticate(std::string_view presented) const {
+  if (presented.empty()) {
+    return Error{ErrorKind::Client, 401, "invalid_request_error", "missing_api_key",
+                 "no API key: send Authorization: Bearer <key> (or x-api-key)", {}};
+  }
+  const Sha256Digest digest = sha256(presented);
+  const ClientKey* match = nullptr;
+  for (const ClientKey& key : config_.keys) {
+    if (constant_time_equal(key.sha256, digest) && match == nullptr) match = &key;
+  }
+  if (match == nullptr) {
+    const char* hint = config_.keys.empty() ? " (this llmroute has no client keys configured: see llmroute keygen)" : "";
+    return Error{ErrorKind::Client, 401, "invalid_request_error", "invalid_api_key",
+                 std::string("the API key is not valid") + hint, {}};
+  }
+  return match;
+}
+
+Result<Plan> Router::plan(const ChatRequest& request, const ClientKey& key) const {
   if (request.stream) {
     return client_error("streaming is not supported by this llmroute build yet; send stream: false", "stream",
                         "unsupported_parameter");
   }
   Plan plan;
+  plan.key = key.name;
   if (!request.models.empty()) {
     // An OpenRouter-style list: `model` (when given) first, then each entry, in order.
     std::vector<std::string> chain;
@@ -32,17 +51,21 @@ Result<Plan> Router::plan(const ChatRequest& request) const {
       if (std::find(chain.begin(), chain.end(), m) == chain.end()) chain.push_back(m);
     }
     for (const auto& name : chain) {
-      if (auto e = expand(name, plan, false)) return *e;
+      if (auto e = expand(name, key, plan, false)) return *e;
     }
-  } else if (auto e = expand(request.model, plan, true)) {
+  } else if (auto e = expand(request.model, key, plan, true)) {
     return *e;
   }
   return plan;
 }
 
-std::optional<Error> Router::expand(const std::string& name, Plan& plan, bool single) const {
+std::optional<Error> Router::expand(const std::string& name, const ClientKey& key, Plan& plan, bool single) const {
   if (auto it = config_.routes.find(name); it != config_.routes.end()) {
     const Route& route = it->second;
+    if (!key.may_use_route(route.name)) {
+      return Error{ErrorKind::Client, 403, "permission_error", "route_not_allowed",
+                   "the key '" + key.name + "' may not use the route '" + route.name + "'", "model"};
+    }
     if (single) plan.route = route.name;
     plan.deadline_ms = std::max(plan.deadline_ms, route.deadline_ms);
     for (const Target& target : route.targets) plan.candidates.push_back(candidate_for(target));
@@ -60,6 +83,10 @@ std::optional<Error> Router::expand(const std::string& name, Plan& plan, bool si
   if (providers::find(target.provider) == nullptr) {
     return Error{ErrorKind::Client, 404, "invalid_request_error", "model_not_found",
                  "unknown provider '" + target.provider + "' (supported: " + providers::supported_list() + ")", "model"};
+  }
+  if (!key.may_use_model(name)) {
+    return Error{ErrorKind::Client, 403, "permission_error", "model_not_allowed",
+                 "the key '" + key.name + "' may not use the model '" + name + "' directly", "model"};
   }
   plan.deadline_ms = std::max(plan.deadline_ms, Route{}.deadline_ms);
   plan.candidates.push_back(candidate_for(target));

@@ -19,6 +19,7 @@ struct Candidate {
 };
 
 struct Plan {
+  std::string key;    // name of the client key the request came with
   std::string route;  // route name, or empty for provider/model and models lists
   std::vector<Candidate> candidates;
   std::int64_t deadline_ms = 0;  // for the whole request, relative to its start
@@ -31,7 +32,12 @@ class Router {
   // Parses {"config": {...}, "environment": {...}}; on failure `problems` lists every issue.
   static std::shared_ptr<const Router> create(const json& doc, std::vector<ConfigProblem>& problems);
 
-  Result<Plan> plan(const ChatRequest& request) const;
+  // The configured key whose hash matches `presented`: 401 when missing or unknown. Every configured
+  // hash is compared, in constant time, so timing says nothing about which (if any) matched.
+  Result<const ClientKey*> authenticate(std::string_view presented) const;
+
+  // The candidates for `request`, as far as `key` may use them (403 otherwise).
+  Result<Plan> plan(const ChatRequest& request, const ClientKey& key) const;
 
   const Config& config() const { return config_; }
   const Environment& environment() const { return environment_; }
@@ -42,7 +48,7 @@ class Router {
 
  private:
   // Appends the candidates `name` stands for (a route's targets, or one provider/model).
-  std::optional<Error> expand(const std::string& name, Plan& plan, bool single) const;
+  std::optional<Error> expand(const std::string& name, const ClientKey& key, Plan& plan, bool single) const;
   Candidate candidate_for(const Target& target) const;
 
   Config config_;

@@ -11,8 +11,19 @@ node tests/emulator/main.mjs --port "$emulator_port" &
 emulator_pid=$!
 trap 'kill "$emulator_pid" 2>/dev/null || true' EXIT INT TERM
 
-# Local secrets: the emulator accepts any key, so these are placeholders, not credentials.
+# The bundled config plus one client key for local use, "llmr_local_dev_key" (only its SHA-256
+# goes into the config). The bundled config itself has no keys: a deployed Worker refuses every
+# client until its operator adds theirs.
+dev_config=$(node -e '
+  const crypto = require("node:crypto");
+  const config = JSON.parse(require("node:fs").readFileSync("worker/config/llmroute.config.json", "utf8"));
+  const sha256 = crypto.createHash("sha256").update("llmr_local_dev_key").digest("hex");
+  config.keys = [...(config.keys ?? []), { name: "local-dev", sha256, admin: true }];
+  process.stdout.write(JSON.stringify(config));')
+
+# Local secrets: the emulator accepts any provider key, so this is a placeholder, not a credential.
 exec_args=(--ip 127.0.0.1 --port "${PORT:-8787}"
   --var "AI_GATEWAY_BASE_URL:http://127.0.0.1:${emulator_port}/v1/emu-account/emu-gateway"
-  --var "OPENAI_API_KEY:sk-local-emulator-placeholder")
+  --var "OPENAI_API_KEY:sk-local-emulator-placeholder"
+  --var "LLMROUTE_CONFIG:${dev_config}")
 worker/node_modules/.bin/wrangler dev "${exec_args[@]}" "$@"

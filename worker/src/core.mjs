@@ -39,9 +39,18 @@ export class Core {
 
   routerFree(handle) { this.#guard(() => this.exports.llmroute_router_free(handle)); }
 
-  /** Parses and plans a client body (bytes, as received). Returns {handle} or {error}. */
-  callNew(router, bodyBytes) {
-    const rc = this.#callWithBytes(bodyBytes, (ptr, len) => this.exports.llmroute_call_new(router, ptr, len));
+  /** Checks a presented client key: {key: {name, admin}} or {error} (a 401). */
+  authenticate(router, apiKey) {
+    const rc = this.#callWithBytes(encoder.encode(apiKey), (ptr, len) => this.exports.llmroute_router_authenticate(router, ptr, len));
+    const out = this.#result();
+    return rc === 0 ? out : { error: out.error, code: rc };
+  }
+
+  /** Authenticates, parses and plans a request: meta {api_key}, body as received (bytes). {handle} or {error}. */
+  callNew(router, meta, bodyBytes) {
+    const metaBytes = encoder.encode(JSON.stringify(meta));
+    const rc = this.#callWithBytes(metaBytes, (metaPtr, metaLen) =>
+      this.#callWithBytes(bodyBytes, (ptr, len) => this.exports.llmroute_call_new(router, metaPtr, metaLen, ptr, len)));
     const out = this.#result();
     return rc > 0 ? { handle: rc } : { error: out.error, code: rc };
   }

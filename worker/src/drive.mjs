@@ -6,13 +6,14 @@ import { CoreError } from "./core.mjs";
 /**
  * @param {import("./core.mjs").Core} core
  * @param {number} router  router handle
+ * @param {{api_key: string}} meta  what the core needs of the request besides its body
  * @param {Uint8Array} body  the client's request body, as received
  * @param {object} env  Worker env: secret values are read here and only here
  * @param {(record: object) => void} recordUsage
  * @returns {Promise<Response>}
  */
-export async function driveCall(core, router, body, env, recordUsage) {
-  const created = core.callNew(router, body);
+export async function driveCall(core, router, meta, body, env, recordUsage) {
+  const created = core.callNew(router, meta, body);
   if (created.error) return { error: created.error };
 
   const call = created.handle;

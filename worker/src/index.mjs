@@ -13,21 +13,17 @@ const KNOWN_SECRETS = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "CF_AIG_TOKEN"];
 // One core instance per isolate, built at module scope (Workers refuse to compile Wasm later),
 // rebuilt from the same compiled module if a trap ever poisons it.
 let core = new Core(wasmModule);
-let routerCache = null;  // { key, handle, info, error, core }
+let routerCache = null;  // { key, core, handle, info } or { key, core, error }
 
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
+    let router = null;
     try {
-      if (url.pathname === "/v1/chat/completions") {
-        if (request.method !== "POST") return methodNotAllowed("POST");
-        return await chatCompletions(request, env, ctx);
-      }
-      if (url.pathname === "/healthz") {
-        if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET");
-        return healthz(env);
-      }
-      return errorResponse(404, `no such endpoint: ${request.method} ${url.pathname}`, { code: "not_found" });
+      router = currentRouter(env);
+      const preflight = request.method === "OPTIONS" ? corsPreflight(request, router) : null;
+      const response = preflight ?? (await route(request, url, env, ctx, router));
+      return withCors(response, request, router);
     } catch (err) {
       if (err instanceof CoreError) {
         console.error(JSON.stringify({ event: "llmroute.core_error", message: err.message }));
@@ -39,9 +35,22 @@ export default {
   },
 };
 
-async function chatCompletions(request, env, ctx) {
-  const router = currentRouter(env);
+async function route(request, url, env, ctx, router) {
+  if (url.pathname === "/v1/chat/completions") {
+    if (request.method !== "POST") return methodNotAllowed("POST");
+    return chatCompletions(request, env, ctx, router);
+  }
+  if (url.pathname === "/healthz") {
+    if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET");
+    return healthz(request, router);
+  }
+  return errorResponse(404, `no such endpoint: ${request.method} ${url.pathname}`, { code: "not_found" });
+}
+
+async function chatCompletions(request, env, ctx, router) {
   if (router.error) return coreErrorResponse(router.error);
+  const refused = checkHeaders(request, router.info);
+  if (refused) return refused;
 
   const contentType = request.headers.get("content-type");
   if (contentType !== null && !/^application\/json\s*(;|$)/i.test(contentType)) {
@@ -53,16 +62,69 @@ async function chatCompletions(request, env, ctx) {
   const body = new Uint8Array(await request.arrayBuffer());
   if (body.length > limit) return tooLarge(body.length, limit);
 
-  const outcome = await driveCall(core, router.handle, body, env, (record) => recordUsage(record, ctx));
+  const meta = { api_key: presentedKey(request) };
+  const outcome = await driveCall(core, router.handle, meta, body, env, (record) => recordUsage(record, ctx));
   return outcome.error ? coreErrorResponse(outcome.error) : outcome.response;
 }
 
-function healthz(env) {
-  const router = currentRouter(env);
+// Liveness for anyone; the config's problems when it is invalid (the operator needs them and no key
+// can be checked without a valid config).
+function healthz(request, router) {
   if (router.error) {
     return jsonResponse(503, { status: "config_error", problems: router.error.problems ?? [{ path: "", message: router.error.message }] });
   }
-  return jsonResponse(200, { status: "ok", abi_version: core.exports.llmroute_abi_version() });
+  const body = { status: "ok" };
+  const key = presentedKey(request);
+  if (key !== "" && core.authenticate(router.handle, key).key?.admin) body.abi_version = core.exports.llmroute_abi_version();
+  return jsonResponse(200, body);
+}
+
+/** The client key as presented: Authorization: Bearer <key>, or x-api-key (Anthropic-style clients). */
+function presentedKey(request) {
+  const auth = request.headers.get("authorization");
+  if (auth !== null) {
+    const match = /^Bearer\s+(.+)$/i.exec(auth.trim());
+    return match ? match[1].trim() : "";
+  }
+  return (request.headers.get("x-api-key") ?? "").trim();
+}
+
+function checkHeaders(request, info) {
+  let size = 0;
+  for (const [name, value] of request.headers) size += name.length + value.length + 4;
+  if (size > info.max_header_bytes) {
+    return errorResponse(431, `the request headers are ${size} bytes; the limit (max_header_bytes) is ${info.max_header_bytes}`, { code: "headers_too_large" });
+  }
+  return null;
+}
+
+// CORS only for the origins the config lists; none by default.
+function allowedOrigin(request, router) {
+  const origin = request.headers.get("origin");
+  return origin !== null && router.info?.cors_origins.includes(origin) ? origin : null;
+}
+
+function corsPreflight(request, router) {
+  const origin = allowedOrigin(request, router);
+  if (origin === null) return errorResponse(403, "this origin may not call llmroute from a browser", { type: "permission_error", code: "cors_origin_not_allowed" });
+  return new Response(null, {
+    status: 204,
+    headers: {
+      "access-control-allow-methods": "GET, POST, OPTIONS",
+      "access-control-allow-headers": "authorization, content-type, x-api-key",
+      "access-control-max-age": "600",
+    },
+  });
+}
+
+function withCors(response, request, router) {
+  const origin = allowedOrigin(request, router);
+  if (origin === null) return response;
+  const out = new Response(response.body, response);
+  out.headers.set("access-control-allow-origin", origin);
+  out.headers.set("access-control-expose-headers", "x-llmroute-provider, x-llmroute-model, x-llmroute-route, x-llmroute-attempts, x-llmroute-cost-usd, x-llmroute-cost-status, retry-after");
+  out.headers.append("vary", "origin");
+  return out;
 }
 
 // The router for this env and config, created once per isolate (and again after a core reset).
