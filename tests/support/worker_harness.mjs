@@ -58,7 +58,7 @@ export async function startLlmroute({ gatewayUrl, secrets = { OPENAI_API_KEY: TE
   const worker = await unstable_startWorker({
     config: `${root}wrangler.toml`,
     bindings,
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist: false, watch: false, logLevel: "none" },
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist: false, watch: false, logLevel: process.env.LLMROUTE_TEST_LOG_LEVEL ?? "none" },
   });
   await worker.ready;
   const url = await worker.url;

@@ -156,6 +156,14 @@ describe("llmroute Worker with the bundled config", () => {
       [{ body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: "x" }], temperature: "hot" }) }, 400, "invalid_type"],
       [{ body: JSON.stringify({ model: "gpt-99", messages: [{ role: "user", content: "x" }] }) }, 404, "model_not_found"],
       [{ body: "[".repeat(500) + "]".repeat(500) }, 400, "json_too_deep"],
+      // Invalid UTF-8 inside a JSON string (bytes 0xff 0xfe).
+      [{ body: Buffer.concat([Buffer.from('{"model":"chat","messages":[{"role":"user","content":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}]}')]) }, 400, "invalid_json"],
+      [{ body: JSON.stringify({ model: "chat", messages: [{ role: "wizard", content: "x" }] }) }, 400, "invalid_value"],
+      [{ body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: 42 }] }) }, 400, "invalid_type"],
+      [{ body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: "x" }], max_tokens: -1 }) }, 400, "invalid_value"],
+      [{ body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: "x" }], stream: "yes" }) }, 400, "invalid_type"],
+      [{ body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: "x" }], tools: {} }) }, 400, "invalid_type"],
+      [{ body: JSON.stringify({ model: "chat", messages: Array.from({ length: 3000 }, () => ({ role: "user", content: "x" })) }) }, 400, "too_many_messages"],
       [{ body: "x".repeat(2 * 1024 * 1024) }, 413, "request_too_large"],
       [{ body: JSON.stringify(hello), contentType: "text/plain" }, 415, "unsupported_media_type"],
     ];

@@ -36,7 +36,7 @@ export async function driveCall(core, router, meta, body, env, recordUsage) {
             inflight.delete(action.attempt);
             break;
           case "respond":
-            response = new Response(action.body, { status: action.status, headers: action.headers });
+            response = new Response(redactSecrets(action.body, env), { status: action.status, headers: action.headers });
             break;
           case "record_usage":
             recordUsage(action);
@@ -89,6 +89,23 @@ async function sendUpstream(action, env, signal, inbox) {
     if (signal.aborted) return;  // we cancelled it: the core has already moved on
     inbox.push({ kind: "failed", attempt, event: { type: "upstream_failed", attempt, cause: "network" } });
   }
+}
+
+// The core never holds a secret, but an answer can still quote one: a provider's error message that
+// echoes the key it was sent, say. Every answer is scrubbed of the secret values this Worker holds.
+// These are also the secrets the core may ask for by name: only whether each is set crosses into
+// the core, never a value.
+export const SECRET_NAMES = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "CF_AIG_TOKEN"];
+const MIN_REDACTED_LENGTH = 8;  // shorter values would match ordinary text
+
+export function redactSecrets(text, env) {
+  for (const name of SECRET_NAMES) {
+    const value = env[name];
+    if (typeof value === "string" && value.length >= MIN_REDACTED_LENGTH && text.includes(value)) {
+      text = text.replaceAll(value, "[redacted]");
+    }
+  }
+  return text;
 }
 
 // Only the headers the core reads; keeps the event small.

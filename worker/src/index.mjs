@@ -4,11 +4,9 @@
 import wasmModule from "../build/llmroute.wasm";
 import bundledConfig from "../config/llmroute.config.json";
 import { Core, CoreError } from "./core.mjs";
-import { driveCall } from "./drive.mjs";
+import { driveCall, SECRET_NAMES } from "./drive.mjs";
 import { coreErrorResponse, errorResponse, jsonResponse } from "./http.mjs";
 
-// Secrets the core may ask for by name. Only whether each is set crosses into the core, never a value.
-const KNOWN_SECRETS = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "CF_AIG_TOKEN"];
 
 // One core instance per isolate, built at module scope (Workers refuse to compile Wasm later),
 // rebuilt from the same compiled module if a trap ever poisons it.
@@ -130,7 +128,7 @@ function withCors(response, request, router) {
 // The router for this env and config, created once per isolate (and again after a core reset).
 function currentRouter(env) {
   const configText = env.LLMROUTE_CONFIG ?? null;
-  const secretsSet = KNOWN_SECRETS.filter((name) => typeof env[name] === "string" && env[name] !== "");
+  const secretsSet = SECRET_NAMES.filter((name) => typeof env[name] === "string" && env[name] !== "");
   const key = JSON.stringify([env.AI_GATEWAY_BASE_URL ?? "", configText, secretsSet]);
   if (routerCache?.key === key && routerCache.core === core) return routerCache;
 
