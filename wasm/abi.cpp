@@ -163,6 +163,18 @@ void append_action(std::string& out, const core::Action& action) {
     append_headers(out, respond->headers);
     text("body", respond->body);
     out += '}';
+  } else if (const auto* head = std::get_if<core::RespondHead>(&action)) {
+    out += "{\"type\":\"respond_head\"";
+    field("status", head->status);
+    out += ",\"headers\":";
+    append_headers(out, head->headers);
+    out += '}';
+  } else if (const auto* bytes = std::get_if<core::RespondBytes>(&action)) {
+    out += "{\"type\":\"respond_bytes\"";
+    text("bytes", bytes->bytes);
+    out += '}';
+  } else if (std::holds_alternative<core::RespondEnd>(action)) {
+    out += "{\"type\":\"respond_end\"}";
   } else if (const auto* record = std::get_if<core::RecordUsage>(&action)) {
     out += "{\"type\":\"record_usage\"";
     text("key", record->key);
@@ -258,6 +270,7 @@ Result<core::Event> parse_event(std::string_view text) {
     return core::Event{core::UpstreamFailed{attempt, *now_ms, kind}};
   }
   if (*type == "timer_fired") return core::Event{core::TimerFired{*now_ms}};
+  if (*type == "client_disconnected") return core::Event{core::ClientDisconnected{*now_ms}};
   return Error{ErrorKind::Internal, 500, "llmroute_abi_error", "bad_event", "unknown event type '" + *type + "'", {}};
 }
 

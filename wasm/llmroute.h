@@ -32,11 +32,14 @@
  *                      {"type":"upstream_ended","attempt":N,"now_ms":N}
  *                      {"type":"upstream_failed","attempt":N,"now_ms":N,"cause":"network"|"timeout"}
  *                      {"type":"timer_fired","now_ms":N}
+ *                      {"type":"client_disconnected","now_ms":N}
  *   call_step/feed result: {"actions":[...],"deadline_ms":N|null,"done":bool}, actions being
  *                      {"type":"send_upstream","attempt","url","method","headers":{},"secret_headers":
  *                        [{"name","secret","prefix"}],"body","deadline_ms"}
  *                      {"type":"cancel_upstream","attempt"}
- *                      {"type":"respond","status","headers":{},"body"}
+ *                      {"type":"respond","status","headers":{},"body"}          (a whole answer)
+ *                      {"type":"respond_head","status","headers":{}}            (a stream begins,
+ *                      {"type":"respond_bytes","bytes"}  ...  {"type":"respond_end"}   then goes on)
  *                      {"type":"record_usage","key","route","provider","model","status","outcome","attempts",
  *                        "prompt_tokens","completion_tokens","cached_prompt_tokens",
  *                        "cache_write_prompt_tokens","reasoning_tokens","cost_micro_usd",

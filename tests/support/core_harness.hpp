@@ -106,6 +106,21 @@ inline std::string openai_answer(std::int64_t prompt, std::int64_t completion, s
          R"(,"prompt_tokens_details":{"cached_tokens":)" + std::to_string(cached) + R"(}}})";
 }
 
+// An OpenAI stream written for these tests: role, two content pieces, finish, usage, [DONE].
+inline std::string openai_stream(bool with_usage = true) {
+  const std::string head = R"({"id":"chatcmpl-s1","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[)";
+  std::string out;
+  out += "data: " + head + R"({"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]})" + "\n\n";
+  out += "data: " + head + R"({"index":0,"delta":{"content":"Hel"},"finish_reason":null}]})" + "\n\n";
+  out += "data: " + head + R"({"index":0,"delta":{"content":"lo!"},"finish_reason":null}]})" + "\n\n";
+  out += "data: " + head + R"({"index":0,"delta":{},"finish_reason":"stop"}]})" + "\n\n";
+  if (with_usage) {
+    out += "data: " + head + R"(],"usage":{"prompt_tokens":1000,"completion_tokens":500,"total_tokens":1500}})" + "\n\n";
+  }
+  out += "data: [DONE]\n\n";
+  return out;
+}
+
 inline const char* kTwoTargetConfig = R"({
   "routes": {
     "chat": {

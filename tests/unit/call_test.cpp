@@ -278,9 +278,6 @@ TEST(Call, PlanningErrors) {
                     R"({"model":"openai/gpt-4o","messages":[{"role":"user","content":"x"}]})");
   ASSERT_TRUE(closed.error);
   EXPECT_EQ(closed.error->http_status, 403);
-  CallDriver stream(make_router(kTwoTargetConfig), R"({"model":"chat","stream":true,"messages":[{"role":"user","content":"x"}]})");
-  ASSERT_TRUE(stream.error);
-  EXPECT_EQ(stream.error->param, "stream");
 }
 
 TEST(Call, UnpricedModelSaysAbsent) {

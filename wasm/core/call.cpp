@@ -31,13 +31,19 @@ void Call::handle(const Event& event) {
                  [&](const UpstreamEnded& e) { on_ended(e); },
                  [&](const UpstreamFailed& e) { on_failed(e); },
                  [&](const TimerFired& e) { on_timer(e); },
+                 [&](const ClientDisconnected& e) { on_disconnected(e); },
              },
              event);
 }
 
 void Call::feed(int attempt, std::string_view bytes) {
+  if (auto* streaming = std::get_if<Streaming>(&state_)) {
+    if (streaming->attempt == attempt) feed_stream(*streaming, bytes);
+    return;
+  }
   auto* awaiting = std::get_if<AwaitingUpstream>(&state_);
   if (awaiting == nullptr || awaiting->attempt != attempt) return;
+  if (awaiting->stream) return feed_stream(*awaiting, bytes);
   const std::size_t limit = router_->config().limits.max_upstream_body_bytes;
   if (awaiting->body.size() + bytes.size() > limit) {
     // Contain a runaway answer: stop reading, free the buffer, try elsewhere.
@@ -62,6 +68,7 @@ std::optional<Action> Call::poll_action() {
 
 std::optional<std::int64_t> Call::next_deadline_ms() const {
   if (const auto* awaiting = std::get_if<AwaitingUpstream>(&state_)) return awaiting->deadline_ms;
+  if (const auto* streaming = std::get_if<Streaming>(&state_)) return streaming->idle_deadline_ms;
   if (const auto* backing_off = std::get_if<BackingOff>(&state_)) return backing_off->until_ms;
   return std::nullopt;
 }
@@ -85,11 +92,31 @@ void Call::on_responded(const UpstreamResponded& e) {
   if (awaiting == nullptr || awaiting->attempt != e.attempt || awaiting->status != 0) return;
   awaiting->status = e.status;
   awaiting->retry_after_ms = e.retry_after_ms;
+  if (request_.stream && e.status >= 200 && e.status < 300) {
+    awaiting->stream = plan_.candidates[awaiting->candidate].provider->new_stream({request_.include_usage});
+  }
 }
 
 void Call::on_ended(const UpstreamEnded& e) {
+  if (auto* streaming = std::get_if<Streaming>(&state_)) {
+    if (streaming->attempt == e.attempt) end_stream(*streaming, e.now_ms);
+    return;
+  }
   auto* awaiting = std::get_if<AwaitingUpstream>(&state_);
   if (awaiting == nullptr || awaiting->attempt != e.attempt) return;
+  if (awaiting->stream) {
+    // A 2xx stream that ended before a single byte was worth sending.
+    std::string rest;
+    awaiting->stream->finish(rest);
+    if (!rest.empty() || awaiting->stream->complete()) {
+      begin_streaming(*awaiting, std::move(rest));
+      return end_stream(std::get<Streaming>(state_), e.now_ms);
+    }
+    return fail_attempt(*awaiting,
+                        {AttemptOutcome::RetryableError, awaiting->status, "stream_ended_early",
+                         "the stream ended before any answer", {}},
+                        e.now_ms);
+  }
   const Candidate& candidate = plan_.candidates[awaiting->candidate];
   const RetryPolicy& retry = candidate.target.retry;
   const int status = awaiting->status;
@@ -126,6 +153,12 @@ void Call::on_ended(const UpstreamEnded& e) {
 }
 
 void Call::on_failed(const UpstreamFailed& e) {
+  if (auto* streaming = std::get_if<Streaming>(&state_)) {
+    if (streaming->attempt == e.attempt) {
+      end_stream_with_error(*streaming, "upstream_disconnected", "the provider's stream broke off", e.now_ms);
+    }
+    return;
+  }
   auto* awaiting = std::get_if<AwaitingUpstream>(&state_);
   if (awaiting == nullptr || awaiting->attempt != e.attempt) return;
   if (e.cause == FailureCause::Timeout) {
@@ -150,7 +183,130 @@ void Call::on_timer(const TimerFired& e) {
   if (auto* backing_off = std::get_if<BackingOff>(&state_)) {
     if (e.now_ms < backing_off->until_ms) return;
     start_attempt(backing_off->candidate, e.now_ms);
+    return;
   }
+  if (auto* streaming = std::get_if<Streaming>(&state_)) {
+    if (e.now_ms < streaming->idle_deadline_ms) return;
+    actions_.push_back(CancelUpstream{streaming->attempt});
+    end_stream_with_error(*streaming, "upstream_timeout", "the provider's stream stalled", e.now_ms);
+  }
+}
+
+void Call::on_disconnected(const ClientDisconnected& e) {
+  // Nobody is listening any more: stop the upstream and account for what happened.
+  if (auto* streaming = std::get_if<Streaming>(&state_)) {
+    actions_.push_back(CancelUpstream{streaming->attempt});
+    actions_.push_back(stream_record(*streaming, "client_disconnected", e.now_ms));
+    state_ = Done{};
+    return;
+  }
+  if (auto* awaiting = std::get_if<AwaitingUpstream>(&state_)) actions_.push_back(CancelUpstream{awaiting->attempt});
+  actions_.push_back(RecordUsage{plan_.key, plan_.route, {}, {}, 499, "client_disconnected", attempts_sent_, {}, {},
+                                 e.now_ms - started_ms_});
+  state_ = Done{};
+}
+
+// ---- streams --------------------------------------------------------------------------------------
+
+void Call::feed_stream(AwaitingUpstream& awaiting, std::string_view bytes) {
+  awaiting.stream_bytes += bytes.size();
+  std::string out;
+  awaiting.stream->feed(bytes, out);
+  if (!out.empty()) {
+    // The first bytes worth sending: the client gets the head now, and we are committed.
+    begin_streaming(awaiting, std::move(out));
+    Streaming& streaming = std::get<Streaming>(state_);
+    if (streaming.stream->error()) {
+      end_stream_with_error(streaming, "upstream_error", streaming.stream->error()->message, last_event_ms_);
+    }
+    return;
+  }
+  if (const auto& error = awaiting.stream->error()) {
+    // An error before any answer: as good as an error status, so fall back.
+    actions_.push_back(CancelUpstream{awaiting.attempt});
+    return fail_attempt(awaiting, {AttemptOutcome::RetryableError, awaiting.status, "stream_error", error->message, {}},
+                        last_event_ms_);
+  }
+  if (awaiting.stream_bytes > router_->config().limits.max_stream_bytes) {
+    actions_.push_back(CancelUpstream{awaiting.attempt});
+    fail_attempt(awaiting, {AttemptOutcome::TargetError, awaiting.status, "answer_too_large", "the stream exceeded max_stream_bytes", {}},
+                 last_event_ms_);
+  }
+}
+
+void Call::feed_stream(Streaming& streaming, std::string_view bytes) {
+  streaming.stream_bytes += bytes.size();
+  streaming.idle_deadline_ms = last_event_ms_ + plan_.candidates[streaming.candidate].target.timeout_ms;
+  std::string out;
+  streaming.stream->feed(bytes, out);
+  if (!out.empty()) actions_.push_back(RespondBytes{std::move(out)});
+  if (streaming.stream->error()) {
+    actions_.push_back(CancelUpstream{streaming.attempt});
+    return end_stream_with_error(streaming, "upstream_error", streaming.stream->error()->message, last_event_ms_);
+  }
+  if (streaming.stream_bytes > router_->config().limits.max_stream_bytes) {
+    actions_.push_back(CancelUpstream{streaming.attempt});
+    end_stream_with_error(streaming, "answer_too_large", "the stream exceeded max_stream_bytes", last_event_ms_);
+  }
+}
+
+void Call::begin_streaming(AwaitingUpstream& awaiting, std::string first_bytes) {
+  const Candidate& candidate = plan_.candidates[awaiting.candidate];
+  trace_.push_back({candidate.target.label(), AttemptOutcome::Ok, awaiting.status, last_event_ms_ - awaiting.sent_ms, {}, {}});
+  RespondHead head{200, answer_headers(candidate)};
+  head.headers[0].second = "text/event-stream";
+  head.headers.push_back({"cache-control", "no-cache"});
+  if (!plan_.route.empty()) head.headers.push_back({"x-llmroute-route", plan_.route});
+  head.headers.push_back({"x-llmroute-attempts", format_attempts_header(trace_)});
+  actions_.push_back(std::move(head));
+  if (!first_bytes.empty()) actions_.push_back(RespondBytes{std::move(first_bytes)});
+  Streaming streaming;
+  streaming.attempt = awaiting.attempt;
+  streaming.candidate = awaiting.candidate;
+  streaming.sent_ms = awaiting.sent_ms;
+  streaming.idle_deadline_ms = last_event_ms_ + candidate.target.timeout_ms;
+  streaming.stream = std::move(awaiting.stream);
+  streaming.stream_bytes = awaiting.stream_bytes;
+  state_ = std::move(streaming);
+}
+
+void Call::end_stream(Streaming& streaming, std::int64_t now_ms) {
+  std::string rest;
+  streaming.stream->finish(rest);
+  if (!rest.empty()) actions_.push_back(RespondBytes{std::move(rest)});
+  if (!streaming.stream->complete()) {
+    return end_stream_with_error(streaming, "upstream_incomplete", "the provider's stream ended before the answer was complete",
+                                 now_ms);
+  }
+  actions_.push_back(RespondBytes{"data: [DONE]\n\n"});
+  actions_.push_back(RespondEnd{});
+  actions_.push_back(stream_record(streaming, "ok", now_ms));
+  state_ = Done{};
+}
+
+void Call::end_stream_with_error(Streaming& streaming, std::string_view code, std::string_view message, std::int64_t now_ms) {
+  // The head is long gone: the error travels as an OpenAI-style error event, and the stream ends.
+  Error error{ErrorKind::Upstream, 502, "upstream_error", std::string(code), std::string(message), {}};
+  actions_.push_back(RespondBytes{"data: " + openai_error_body(error) + "\n\n"});
+  actions_.push_back(RespondEnd{});
+  actions_.push_back(stream_record(streaming, "stream_interrupted", now_ms));
+  state_ = Done{};
+}
+
+RecordUsage Call::stream_record(const Streaming& streaming, std::string outcome, std::int64_t now_ms) const {
+  const Candidate& candidate = plan_.candidates[streaming.candidate];
+  const auto& stream = *streaming.stream;
+  const Cost cost = stream.has_usage()
+                        ? price_usage(router_->config().prices, candidate.target.provider, candidate.target.model, stream.usage())
+                        : Cost{0, CostStatus::Absent};
+  return RecordUsage{plan_.key, plan_.route, candidate.target.provider, candidate.target.model, 200, std::move(outcome),
+                     attempts_sent_, stream.usage(), cost, now_ms - started_ms_};
+}
+
+std::vector<providers::Header> Call::answer_headers(const Candidate& candidate) const {
+  return {{"content-type", "application/json"},
+          {"x-llmroute-provider", candidate.target.provider},
+          {"x-llmroute-model", candidate.target.model}};
 }
 
 // ---- steps ----------------------------------------------------------------------------------------
@@ -230,14 +386,9 @@ void Call::succeed(AwaitingUpstream& awaiting, providers::Answer answer, std::in
   Cost cost = answer.has_usage
                   ? price_usage(router_->config().prices, candidate.target.provider, candidate.target.model, answer.usage)
                   : Cost{0, CostStatus::Absent};
-  Respond respond{200, {}, std::move(answer.body)};
-  respond.headers = {
-      {"content-type", "application/json"},
-      {"x-llmroute-provider", candidate.target.provider},
-      {"x-llmroute-model", candidate.target.model},
-      {"x-llmroute-cost-usd", format_scaled(cost.micro_usd, kMicroScale)},
-      {"x-llmroute-cost-status", std::string(cost_status_name(cost.status))},
-  };
+  Respond respond{200, answer_headers(candidate), std::move(answer.body)};
+  respond.headers.push_back({"x-llmroute-cost-usd", format_scaled(cost.micro_usd, kMicroScale)});
+  respond.headers.push_back({"x-llmroute-cost-status", std::string(cost_status_name(cost.status))});
   RecordUsage record{plan_.key, plan_.route, candidate.target.provider, candidate.target.model, 200, "ok",
                      attempts_sent_, answer.usage, cost, now_ms - started_ms_};
   finish(std::move(respond), std::move(record));
@@ -249,9 +400,7 @@ void Call::answer_client_error(AwaitingUpstream& awaiting, const providers::Upst
   trace_.push_back({candidate.target.label(), AttemptOutcome::ClientError, status, now_ms - awaiting.sent_ms,
                     "status_" + std::to_string(status), error.message});
   Error client{ErrorKind::Client, status, error.type, error.code, error.message, {}};
-  Respond respond{status, {{"content-type", "application/json"}}, openai_error_body(client)};
-  respond.headers.push_back({"x-llmroute-provider", candidate.target.provider});
-  respond.headers.push_back({"x-llmroute-model", candidate.target.model});
+  Respond respond{status, answer_headers(candidate), openai_error_body(client)};
   finish(std::move(respond), RecordUsage{plan_.key, plan_.route, candidate.target.provider, candidate.target.model, status,
                                          "client_error", attempts_sent_, {}, {}, now_ms - started_ms_});
 }

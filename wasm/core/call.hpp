@@ -45,7 +45,11 @@ struct UpstreamFailed {  // no (complete) answer: connection refused or dropped,
 struct TimerFired {
   std::int64_t now_ms = 0;
 };
-using Event = std::variant<ClientRequestReceived, UpstreamResponded, UpstreamEnded, UpstreamFailed, TimerFired>;
+struct ClientDisconnected {  // the client went away (e.g. closed a stream it was reading)
+  std::int64_t now_ms = 0;
+};
+using Event =
+    std::variant<ClientRequestReceived, UpstreamResponded, UpstreamEnded, UpstreamFailed, TimerFired, ClientDisconnected>;
 
 // ---- actions: orders ----------------------------------------------------------------------------
 struct SendUpstream {
@@ -59,11 +63,19 @@ struct SendUpstream {
 struct CancelUpstream {
   int attempt = 0;
 };
-struct Respond {
+struct Respond {  // a whole answer
   int status = 200;
   std::vector<providers::Header> headers;
   std::string body;
 };
+struct RespondHead {  // a streamed answer begins: its bytes follow in RespondBytes, then RespondEnd
+  int status = 200;
+  std::vector<providers::Header> headers;
+};
+struct RespondBytes {
+  std::string bytes;
+};
+struct RespondEnd {};
 struct RecordUsage {
   std::string key;       // client key name
   std::string route;
@@ -76,7 +88,7 @@ struct RecordUsage {
   Cost cost;
   std::int64_t latency_ms = 0;
 };
-using Action = std::variant<SendUpstream, CancelUpstream, Respond, RecordUsage>;
+using Action = std::variant<SendUpstream, CancelUpstream, Respond, RespondHead, RespondBytes, RespondEnd, RecordUsage>;
 
 class Call {
  public:
@@ -100,14 +112,24 @@ class Call {
     std::int64_t deadline_ms = 0;
     int status = 0;  // 0 until the head arrives
     std::optional<std::int64_t> retry_after_ms;
-    std::string body;
+    std::string body;                                     // a whole answer, buffered
+    std::unique_ptr<providers::StreamTranslator> stream;  // a streamed 2xx answer, translated as it comes
+    std::size_t stream_bytes = 0;
+  };
+  struct Streaming {  // the client has the head and some bytes: no fallback from here on
+    int attempt = 0;
+    std::size_t candidate = 0;
+    std::int64_t sent_ms = 0;
+    std::int64_t idle_deadline_ms = 0;  // no bytes for a whole attempt timeout ends the stream
+    std::unique_ptr<providers::StreamTranslator> stream;
+    std::size_t stream_bytes = 0;
   };
   struct BackingOff {
     std::size_t candidate = 0;
     std::int64_t until_ms = 0;
   };
   struct Done {};
-  using State = std::variant<Starting, AwaitingUpstream, BackingOff, Done>;
+  using State = std::variant<Starting, AwaitingUpstream, BackingOff, Streaming, Done>;
 
   struct Failure {
     AttemptOutcome outcome;
@@ -122,7 +144,15 @@ class Call {
   void on_ended(const UpstreamEnded& e);
   void on_failed(const UpstreamFailed& e);
   void on_timer(const TimerFired& e);
+  void on_disconnected(const ClientDisconnected& e);
 
+  void feed_stream(AwaitingUpstream& awaiting, std::string_view bytes);
+  void feed_stream(Streaming& streaming, std::string_view bytes);
+  void begin_streaming(AwaitingUpstream& awaiting, std::string first_bytes);
+  void end_stream(Streaming& streaming, std::int64_t now_ms);
+  void end_stream_with_error(Streaming& streaming, std::string_view code, std::string_view message, std::int64_t now_ms);
+  RecordUsage stream_record(const Streaming& streaming, std::string outcome, std::int64_t now_ms) const;
+  std::vector<providers::Header> answer_headers(const Candidate& candidate) const;
   void start_attempt(std::size_t candidate, std::int64_t now_ms);
   void fail_attempt(AwaitingUpstream& awaiting, Failure failure, std::int64_t now_ms);
   void move_on(std::size_t after, std::int64_t now_ms);

@@ -46,6 +46,7 @@ struct Limits {
   std::size_t max_body_bytes = 1 << 20;                 // client request body
   std::size_t max_header_bytes = 16 << 10;              // all client request headers together
   std::size_t max_upstream_body_bytes = 8u << 20;       // one provider answer
+  std::size_t max_stream_bytes = 256u << 20;            // one streamed answer, all events together
 };
 
 // A client key: only its SHA-256 is configured, never the key itself.

@@ -37,10 +37,6 @@ Result<const ClientKey*> Router::authenticate(std::string_view presented) const 
 }
 
 Result<Plan> Router::plan(const ChatRequest& request, const ClientKey& key) const {
-  if (request.stream) {
-    return client_error("streaming is not supported by this llmroute build yet; send stream: false", "stream",
-                        "unsupported_parameter");
-  }
   Plan plan;
   plan.key = key.name;
   if (!request.models.empty()) {

@@ -158,6 +158,7 @@ Result<ChatRequest> parse_chat_request(std::string_view text, const RequestLimit
   }
 
   out.stream = find_bool(body, "stream").value_or(false);
+  if (const json* options = find_object(body, "stream_options")) out.include_usage = find_bool(*options, "include_usage").value_or(false);
   for (const char* name : {"max_completion_tokens", "max_tokens"}) {
     if (auto n = find_int64(body, name)) {
       if (*n < 1) return client_error("'" + std::string(name) + "' must be at least 1", name, "invalid_value");

@@ -24,6 +24,7 @@ struct ChatRequest {
   std::string model;                // route name or provider/model; empty when only `models` is given
   std::vector<std::string> models;  // OpenRouter-style ad-hoc fallback chain
   bool stream = false;
+  bool include_usage = false;  // stream_options.include_usage: the client wants the usage chunk
   std::optional<std::int64_t> max_output_tokens;  // max_completion_tokens, else max_tokens
   std::size_t message_count = 0;
   bool has_tools = false;

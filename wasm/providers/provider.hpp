@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,36 @@ struct UpstreamError {
   bool context_length_exceeded = false;
 };
 
+struct StreamOptions {
+  bool include_usage = false;  // the client asked for a final usage chunk (stream_options.include_usage)
+};
+
+// Turns a provider's stream into OpenAI chat.completion.chunk events, incrementally: bytes may
+// arrive split at any boundary. The caller writes the final "data: [DONE]" and any error event;
+// a translator writes only chunk events (and the usage chunk, when the client asked for it).
+class StreamTranslator {
+ public:
+  virtual ~StreamTranslator() = default;
+
+  // Appends the client-side SSE bytes that `bytes` completes to `out`.
+  virtual void feed(std::string_view bytes, std::string& out) = 0;
+
+  // The upstream body ended: appends what is left to `out` (e.g. a usage chunk held back until the
+  // end) and sets complete() when the provider's stream had really finished.
+  virtual void finish(std::string& out) = 0;
+
+  bool complete() const { return complete_; }                    // the provider said the answer is whole
+  const std::optional<UpstreamError>& error() const { return error_; }  // an error the provider sent in the stream
+  bool has_usage() const { return has_usage_; }
+  const Usage& usage() const { return usage_; }
+
+ protected:
+  bool complete_ = false;
+  std::optional<UpstreamError> error_;
+  bool has_usage_ = false;
+  Usage usage_;
+};
+
 struct Provider {
   std::string_view name;        // gateway slug, e.g. "openai"
   std::string_view key_secret;  // Worker secret holding the provider key, e.g. "OPENAI_API_KEY"
@@ -57,6 +88,7 @@ struct Provider {
   Result<ProviderRequest> (*build_request)(const ChatRequest& request, std::string_view model);
   Result<Answer> (*parse_answer)(std::string_view body);
   UpstreamError (*parse_error)(int status, std::string_view body);
+  std::unique_ptr<StreamTranslator> (*new_stream)(const StreamOptions& options);
 };
 
 }  // namespace llmroute::providers

@@ -8,7 +8,8 @@ namespace {
 
 // One line per provider.
 constexpr Provider kProviders[] = {
-    {"openai", "OPENAI_API_KEY", "authorization", "Bearer ", openai::build_request, openai::parse_answer, openai::parse_error},
+    {"openai", "OPENAI_API_KEY", "authorization", "Bearer ", openai::build_request, openai::parse_answer, openai::parse_error,
+     openai::new_stream},
 };
 
 }  // namespace

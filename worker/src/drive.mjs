@@ -4,22 +4,35 @@
 import { CoreError } from "./core.mjs";
 
 /**
+ * Runs one call. Resolves as soon as the client's answer is known: a whole answer, or the head of a
+ * stream whose bytes keep flowing while the loop goes on (kept alive with `waitUntil`).
  * @param {import("./core.mjs").Core} core
  * @param {number} router  router handle
  * @param {{api_key: string}} meta  what the core needs of the request besides its body
  * @param {Uint8Array} body  the client's request body, as received
  * @param {object} env  Worker env: secret values are read here and only here
  * @param {(record: object) => void} recordUsage
- * @returns {Promise<Response>}
+ * @param {(promise: Promise<unknown>) => void} waitUntil
+ * @returns {Promise<{response: Response} | {error: object}>}
  */
-export async function driveCall(core, router, meta, body, env, recordUsage) {
+export async function driveCall(core, router, meta, body, env, recordUsage, waitUntil) {
   const created = core.callNew(router, meta, body);
   if (created.error) return { error: created.error };
 
-  const call = created.handle;
+  let answer;
+  let failAnswer;
+  const answered = new Promise((resolve, reject) => { answer = resolve; failAnswer = reject; });
+  const loop = runCall(core, created.handle, env, recordUsage, answer);
+  loop.catch((err) => failAnswer(err));
+  waitUntil(loop.catch(() => {}));
+  return { response: await answered };
+}
+
+async function runCall(core, call, env, recordUsage, answer) {
   const inflight = new Map();  // attempt -> AbortController
   const inbox = new Inbox();
-  let response = null;
+  let stream = null;  // the client's stream writer, once a streamed answer has begun
+  let answered = false;
   try {
     let result = core.step(call, { type: "client_request_received", now_ms: Date.now(), seed: randomSeed() });
     for (;;) {
@@ -36,7 +49,22 @@ export async function driveCall(core, router, meta, body, env, recordUsage) {
             inflight.delete(action.attempt);
             break;
           case "respond":
-            response = new Response(redactSecrets(action.body, env), { status: action.status, headers: action.headers });
+            answer(new Response(redactSecrets(action.body, env), { status: action.status, headers: action.headers }));
+            answered = true;
+            break;
+          case "respond_head": {
+            const { readable, writable } = new TransformStream();
+            stream = writable.getWriter();
+            answer(new Response(readable, { status: action.status, headers: action.headers }));
+            answered = true;
+            break;
+          }
+          case "respond_bytes":
+            // Not awaited: the loop must keep reading upstream. A failed write means the client left.
+            stream.write(encoder.encode(redactSecrets(action.bytes, env))).catch(() => inbox.push({ kind: "disconnected" }));
+            break;
+          case "respond_end":
+            stream.close().catch(() => {});
             break;
           case "record_usage":
             recordUsage(action);
@@ -53,18 +81,24 @@ export async function driveCall(core, router, meta, body, env, recordUsage) {
         result = core.step(call, { type: "timer_fired", now_ms });
       } else if (message.kind === "body") {
         result = core.feed(call, message.attempt, message.bytes);
+      } else if (message.kind === "disconnected") {
+        result = core.step(call, { type: "client_disconnected", now_ms });
       } else {
         if (message.kind === "ended" || message.kind === "failed") inflight.delete(message.attempt);
         result = core.step(call, { ...message.event, now_ms });
       }
     }
+  } catch (err) {
+    stream?.abort(err).catch(() => {});
+    throw err;
   } finally {
     for (const controller of inflight.values()) controller.abort();
     core.callFree(call);
   }
-  if (response === null) throw new CoreError("the call ended without an answer");
-  return { response };
+  if (!answered) throw new CoreError("the call ended without an answer");
 }
+
+const encoder = new TextEncoder();
 
 // Fetches one attempt and reports its head, body chunks and end (or failure) to the inbox.
 async function sendUpstream(action, env, signal, inbox) {

@@ -61,7 +61,7 @@ async function chatCompletions(request, env, ctx, router) {
   if (body.length > limit) return tooLarge(body.length, limit);
 
   const meta = { api_key: presentedKey(request) };
-  const outcome = await driveCall(core, router.handle, meta, body, env, (record) => recordUsage(record, ctx));
+  const outcome = await driveCall(core, router.handle, meta, body, env, recordUsage, (promise) => ctx.waitUntil(promise));
   return outcome.error ? coreErrorResponse(outcome.error) : outcome.response;
 }
 
@@ -151,7 +151,7 @@ function currentRouter(env) {
   return routerCache;
 }
 
-function recordUsage(record, ctx) {
+function recordUsage(record) {
   // The ledger (a Durable Object) comes with the accounting work; until then every routed request
   // leaves one structured log line, with no secret and no message content in it.
   console.log(JSON.stringify({ event: "llmroute.usage", ...record }));
