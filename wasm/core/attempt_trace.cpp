@@ -43,6 +43,10 @@ std::string format_attempts_header(const std::vector<AttemptRecord>& records) {
       out += ";reason=";
       append_token(out, r.reason);
     }
+    for (std::size_t i = 0; i < r.dropped.size(); ++i) {
+      out += i == 0 ? ";dropped=" : "+";
+      append_token(out, r.dropped[i]);
+    }
   }
   return out;
 }

@@ -2,7 +2,8 @@
 //
 // Header form: entries separated by ", ", each "provider/model" followed by ";key=value" pairs:
 //   openai/gpt-4o-mini;outcome=retryable_error;status=503;ms=12, openai/gpt-4o;outcome=ok;status=200;ms=41
-// Skipped candidates appear too, with outcome=skipped and a reason.
+// Skipped candidates appear too, with outcome=skipped and a reason; fields a provider had no use
+// for are listed as dropped=a+b.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,7 @@ struct AttemptRecord {
   std::int64_t duration_ms = 0;
   std::string reason;         // short token, no spaces or commas
   std::string detail;         // for people: the provider's message or what went wrong
+  std::vector<std::string> dropped;  // client fields left out for this provider
 };
 
 std::string_view outcome_name(AttemptOutcome outcome);

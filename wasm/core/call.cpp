@@ -81,7 +81,7 @@ void Call::on_start(const ClientRequestReceived& e) {
   rng_ = Pcg32(e.seed);
   for (const Candidate& c : plan_.candidates) {
     if (!c.skip_reason.empty()) {
-      trace_.push_back({c.target.label(), AttemptOutcome::Skipped, 0, 0, c.skip_reason, {}});
+      trace_.push_back({c.target.label(), AttemptOutcome::Skipped, 0, 0, c.skip_reason, {}, {}});
     }
   }
   move_on(0, e.now_ms);
@@ -93,7 +93,7 @@ void Call::on_responded(const UpstreamResponded& e) {
   awaiting->status = e.status;
   awaiting->retry_after_ms = e.retry_after_ms;
   if (request_.stream && e.status >= 200 && e.status < 300) {
-    awaiting->stream = plan_.candidates[awaiting->candidate].provider->new_stream({request_.include_usage});
+    awaiting->stream = plan_.candidates[awaiting->candidate].provider->new_stream({request_.include_usage, e.now_ms});
   }
 }
 
@@ -126,7 +126,7 @@ void Call::on_ended(const UpstreamEnded& e) {
                         e.now_ms);
   }
   if (status >= 200 && status < 300) {
-    auto answer = candidate.provider->parse_answer(awaiting->body);
+    auto answer = candidate.provider->parse_answer(awaiting->body, providers::AnswerContext{e.now_ms});
     if (!answer) {
       return fail_attempt(*awaiting,
                           {AttemptOutcome::RetryableError, status, "malformed_answer", answer.error().message, {}}, e.now_ms);
@@ -252,7 +252,7 @@ void Call::feed_stream(Streaming& streaming, std::string_view bytes) {
 
 void Call::begin_streaming(AwaitingUpstream& awaiting, std::string first_bytes) {
   const Candidate& candidate = plan_.candidates[awaiting.candidate];
-  trace_.push_back({candidate.target.label(), AttemptOutcome::Ok, awaiting.status, last_event_ms_ - awaiting.sent_ms, {}, {}});
+  trace_.push_back(record_for(awaiting, AttemptOutcome::Ok, last_event_ms_));
   RespondHead head{200, answer_headers(candidate)};
   head.headers[0].second = "text/event-stream";
   head.headers.push_back({"cache-control", "no-cache"});
@@ -318,10 +318,11 @@ void Call::start_attempt(std::size_t index, std::int64_t now_ms) {
 
   auto built = candidate.provider->build_request(request_, candidate.target.model);
   if (!built) {
-    // The request cannot be expressed for this provider: say so before any call is made.
-    Error error = built.take_error();
-    return finish(Respond{error.http_status, {{"content-type", "application/json"}}, openai_error_body(error)},
-                  RecordUsage{plan_.key, plan_.route, {}, {}, error.http_status, "client_error", attempts_sent_, {}, {}, 0});
+    // This target cannot serve the request as asked (say, a parameter it lacks): skip it, say why,
+    // and answer that reason if no other target can.
+    untranslatable_ = built.take_error();
+    trace_.push_back({candidate.target.label(), AttemptOutcome::Skipped, 0, 0, untranslatable_->code, untranslatable_->message, {}});
+    return move_on(index + 1, now_ms);
   }
   ++tries_[index];
   ++attempts_sent_;
@@ -330,6 +331,7 @@ void Call::start_attempt(std::size_t index, std::int64_t now_ms) {
   awaiting.candidate = index;
   awaiting.sent_ms = now_ms;
   awaiting.deadline_ms = std::min(now_ms + candidate.target.timeout_ms, request_deadline);
+  awaiting.dropped = std::move(built->dropped);
 
   SendUpstream send;
   send.attempt = awaiting.attempt;
@@ -342,12 +344,18 @@ void Call::start_attempt(std::size_t index, std::int64_t now_ms) {
   state_ = std::move(awaiting);
 }
 
+AttemptRecord Call::record_for(const AwaitingUpstream& awaiting, AttemptOutcome outcome, std::int64_t now_ms, std::string reason,
+                               std::string detail) const {
+  return AttemptRecord{plan_.candidates[awaiting.candidate].target.label(), outcome, awaiting.status, now_ms - awaiting.sent_ms,
+                       std::move(reason), std::move(detail), awaiting.dropped};
+}
+
 void Call::fail_attempt(AwaitingUpstream& awaiting, Failure failure, std::int64_t now_ms) {
   const std::size_t index = awaiting.candidate;
   const Candidate& candidate = plan_.candidates[index];
   const RetryPolicy& retry = candidate.target.retry;
-  AttemptRecord record{candidate.target.label(), failure.outcome, failure.status, now_ms - awaiting.sent_ms,
-                       failure.reason, failure.detail};
+  AttemptRecord record = record_for(awaiting, failure.outcome, now_ms, failure.reason, failure.detail);
+  record.status = failure.status;
 
   const bool retryable = failure.outcome == AttemptOutcome::RetryableError || failure.outcome == AttemptOutcome::Timeout ||
                          failure.outcome == AttemptOutcome::NetworkError;
@@ -382,7 +390,7 @@ void Call::move_on(std::size_t from, std::int64_t now_ms) {
 
 void Call::succeed(AwaitingUpstream& awaiting, providers::Answer answer, std::int64_t now_ms) {
   const Candidate& candidate = plan_.candidates[awaiting.candidate];
-  trace_.push_back({candidate.target.label(), AttemptOutcome::Ok, awaiting.status, now_ms - awaiting.sent_ms, {}, {}});
+  trace_.push_back(record_for(awaiting, AttemptOutcome::Ok, now_ms));
   Cost cost = answer.has_usage
                   ? price_usage(router_->config().prices, candidate.target.provider, candidate.target.model, answer.usage)
                   : Cost{0, CostStatus::Absent};
@@ -397,8 +405,7 @@ void Call::succeed(AwaitingUpstream& awaiting, providers::Answer answer, std::in
 void Call::answer_client_error(AwaitingUpstream& awaiting, const providers::UpstreamError& error, std::int64_t now_ms) {
   const Candidate& candidate = plan_.candidates[awaiting.candidate];
   const int status = awaiting.status;
-  trace_.push_back({candidate.target.label(), AttemptOutcome::ClientError, status, now_ms - awaiting.sent_ms,
-                    "status_" + std::to_string(status), error.message});
+  trace_.push_back(record_for(awaiting, AttemptOutcome::ClientError, now_ms, "status_" + std::to_string(status), error.message));
   Error client{ErrorKind::Client, status, error.type, error.code, error.message, {}};
   Respond respond{status, answer_headers(candidate), openai_error_body(client)};
   finish(std::move(respond), RecordUsage{plan_.key, plan_.route, candidate.target.provider, candidate.target.model, status,
@@ -406,6 +413,11 @@ void Call::answer_client_error(AwaitingUpstream& awaiting, const providers::Upst
 }
 
 void Call::exhausted(std::int64_t now_ms, std::string_view why) {
+  if (attempts_sent_ == 0 && untranslatable_) {
+    Error error = *untranslatable_;
+    return finish(Respond{error.http_status, {{"content-type", "application/json"}}, openai_error_body(error)},
+                  RecordUsage{plan_.key, plan_.route, {}, {}, error.http_status, "client_error", 0, {}, {}, now_ms - started_ms_});
+  }
   // Every candidate failed or none could be tried: say what happened to each.
   int status = 502;
   std::string code = "upstream_error";

@@ -115,6 +115,7 @@ class Call {
     std::string body;                                     // a whole answer, buffered
     std::unique_ptr<providers::StreamTranslator> stream;  // a streamed 2xx answer, translated as it comes
     std::size_t stream_bytes = 0;
+    std::vector<std::string> dropped;  // client fields this provider had no use for
   };
   struct Streaming {  // the client has the head and some bytes: no fallback from here on
     int attempt = 0;
@@ -154,6 +155,8 @@ class Call {
   RecordUsage stream_record(const Streaming& streaming, std::string outcome, std::int64_t now_ms) const;
   std::vector<providers::Header> answer_headers(const Candidate& candidate) const;
   void start_attempt(std::size_t candidate, std::int64_t now_ms);
+  AttemptRecord record_for(const AwaitingUpstream& awaiting, AttemptOutcome outcome, std::int64_t now_ms,
+                           std::string reason = {}, std::string detail = {}) const;
   void fail_attempt(AwaitingUpstream& awaiting, Failure failure, std::int64_t now_ms);
   void move_on(std::size_t after, std::int64_t now_ms);
   void succeed(AwaitingUpstream& awaiting, providers::Answer answer, std::int64_t now_ms);
@@ -174,6 +177,8 @@ class Call {
   std::int64_t started_ms_ = 0;
   std::int64_t last_event_ms_ = 0;  // feed() carries no time: failures found there use this
   std::optional<std::int64_t> shortest_retry_after_ms_;
+  std::optional<Error> untranslatable_;     // why the last skipped target could not take the request
+
   Pcg32 rng_{0};
 };
 

@@ -30,6 +30,12 @@ struct ProviderRequest {
   std::string path;  // after {gateway}/{provider}, starting with '/', query included
   std::vector<Header> headers;
   std::string body;
+  std::vector<std::string> dropped;  // client fields this provider has no use for, left out (noted in the trace)
+};
+
+// What a translated answer needs to know that the provider's answer does not say.
+struct AnswerContext {
+  std::int64_t now_ms = 0;  // for "created", when the provider gives no time
 };
 
 // A successful answer, already in OpenAI chat.completion form.
@@ -51,6 +57,7 @@ struct UpstreamError {
 
 struct StreamOptions {
   bool include_usage = false;  // the client asked for a final usage chunk (stream_options.include_usage)
+  std::int64_t now_ms = 0;     // for "created" in translated chunks
 };
 
 // Turns a provider's stream into OpenAI chat.completion.chunk events, incrementally: bytes may
@@ -86,7 +93,7 @@ struct Provider {
   std::string_view key_prefix;  // e.g. "Bearer "
 
   Result<ProviderRequest> (*build_request)(const ChatRequest& request, std::string_view model);
-  Result<Answer> (*parse_answer)(std::string_view body);
+  Result<Answer> (*parse_answer)(std::string_view body, const AnswerContext& context);
   UpstreamError (*parse_error)(int status, std::string_view body);
   std::unique_ptr<StreamTranslator> (*new_stream)(const StreamOptions& options);
 };

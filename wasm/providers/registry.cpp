@@ -1,5 +1,6 @@
 #include "providers/registry.hpp"
 
+#include "providers/anthropic/anthropic.hpp"
 #include "providers/openai/openai.hpp"
 
 namespace llmroute::providers {
@@ -10,6 +11,8 @@ namespace {
 constexpr Provider kProviders[] = {
     {"openai", "OPENAI_API_KEY", "authorization", "Bearer ", openai::build_request, openai::parse_answer, openai::parse_error,
      openai::new_stream},
+    {"anthropic", "ANTHROPIC_API_KEY", "x-api-key", "", anthropic::build_request, anthropic::parse_answer,
+     anthropic::parse_error, anthropic::new_stream},
 };
 
 }  // namespace

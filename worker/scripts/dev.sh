@@ -21,9 +21,10 @@ dev_config=$(node -e '
   config.keys = [...(config.keys ?? []), { name: "local-dev", sha256, admin: true }];
   process.stdout.write(JSON.stringify(config));')
 
-# Local secrets: the emulator accepts any provider key, so this is a placeholder, not a credential.
+# Local secrets: the emulator accepts any provider key, so these are placeholders, not credentials.
 exec_args=(--ip 127.0.0.1 --port "${PORT:-8787}"
   --var "AI_GATEWAY_BASE_URL:http://127.0.0.1:${emulator_port}/v1/emu-account/emu-gateway"
   --var "OPENAI_API_KEY:sk-local-emulator-placeholder"
+  --var "ANTHROPIC_API_KEY:sk-ant-local-emulator-placeholder"
   --var "LLMROUTE_CONFIG:${dev_config}")
 worker/node_modules/.bin/wrangler dev "${exec_args[@]}" "$@"

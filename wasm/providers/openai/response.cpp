@@ -25,7 +25,7 @@ bool read_usage(const json& usage, Usage& out) {
   return true;
 }
 
-Result<Answer> parse_answer(std::string_view body) {
+Result<Answer> parse_answer(std::string_view body, const AnswerContext& /*context*/) {
   json doc;
   if (parse_json(body, doc) != JsonParseStatus::Ok || !doc.is_object()) {
     return Error{ErrorKind::Upstream, 502, "upstream_error", "malformed_answer", "the provider's answer is not valid JSON", {}};

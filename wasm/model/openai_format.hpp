@@ -1,0 +1,63 @@
+// Writes OpenAI Chat Completions answers (chat.completion and chat.completion.chunk SSE events)
+// for providers that speak another API. One writer, so every translated answer has the same shape.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/usage.hpp"
+
+namespace llmroute::openai_format {
+
+struct ToolCall {
+  std::string id;
+  std::string name;
+  std::string arguments;  // a JSON text, as OpenAI sends it
+};
+
+struct Completion {
+  std::string id;
+  std::string model;
+  std::int64_t created_s = 0;
+  std::string content;
+  bool has_content = false;  // false: "content": null (e.g. only tool calls)
+  std::string reasoning;     // reasoning_content, when the provider shows its thinking
+  std::vector<ToolCall> tool_calls;
+  std::string finish_reason = "stop";
+  Usage usage;
+  bool has_usage = false;
+};
+
+std::string completion_json(const Completion& completion);
+
+// {"prompt_tokens":..,"completion_tokens":..,"total_tokens":..,"prompt_tokens_details":{..},"completion_tokens_details":{..}}
+std::string usage_json(const Usage& usage);
+
+// Writes the chunk events of one streamed answer.
+class ChunkWriter {
+ public:
+  void start(std::string id, std::string model, std::int64_t created_s);
+  bool started() const { return started_; }
+
+  // "data: {...chunk with this delta...}\n\n"; delta_json is a JSON object text.
+  void delta(std::string& out, std::string_view delta_json);
+  void finish(std::string& out, std::string_view finish_reason);
+  void usage(std::string& out, const Usage& usage);
+
+ private:
+  void open(std::string& out);
+
+  std::string prefix_;  // the chunk's fixed fields, up to "choices"
+  bool started_ = false;
+};
+
+// Delta objects, as JSON text.
+std::string role_delta();
+std::string content_delta(std::string_view text);
+std::string reasoning_delta(std::string_view text);
+std::string tool_call_start_delta(int index, std::string_view id, std::string_view name);
+std::string tool_call_arguments_delta(int index, std::string_view arguments);
+
+}  // namespace llmroute::openai_format

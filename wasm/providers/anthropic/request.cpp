@@ -1,0 +1,210 @@
+#include <algorithm>
+#include <array>
+
+#include "providers/anthropic/anthropic.hpp"
+
+namespace llmroute::providers::anthropic {
+
+namespace {
+
+// Client fields mapped below, or meaningless here (stream_options: we stream natively).
+constexpr std::array<std::string_view, 16> kHandled = {
+    "model", "models", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "stream",
+    "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user", "n", "response_format"};
+
+Error unsupported(std::string message, std::string param) {
+  return client_error(std::move(message), std::move(param), "unsupported_parameter");
+}
+
+// "data:image/png;base64,AAAA" -> {type: base64, media_type, data}; other URLs are passed by URL.
+json image_source(const std::string& url) {
+  const std::string prefix = "data:";
+  const auto marker = url.find(";base64,");
+  if (url.rfind(prefix, 0) == 0 && marker != std::string::npos) {
+    return {{"type", "base64"}, {"media_type", url.substr(prefix.size(), marker - prefix.size())},
+            {"data", url.substr(marker + 8)}};
+  }
+  return {{"type", "url"}, {"url", url}};
+}
+
+// OpenAI content (a string or parts) -> Anthropic content blocks.
+Result<json> content_blocks(const json& content, const std::string& param) {
+  json blocks = json::array();
+  if (content.is_string()) {
+    if (!content.get_ref<const std::string&>().empty()) blocks.push_back({{"type", "text"}, {"text", content}});
+    return blocks;
+  }
+  if (!content.is_array()) return blocks;  // null: no content
+  std::size_t index = 0;
+  for (const json& part : content) {
+    const std::string at = param + "[" + std::to_string(index++) + "]";
+    const std::string* type = find_string(part, "type");
+    if (type != nullptr && *type == "text") {
+      blocks.push_back({{"type", "text"}, {"text", *find_string(part, "text")}});  // checked when the request was parsed
+    } else if (type != nullptr && *type == "image_url") {
+      const json* image = find_object(part, "image_url");
+      const std::string* url = image ? find_string(*image, "url") : nullptr;
+      if (url == nullptr) return client_error("'" + at + ".image_url.url' must be a string", at + ".image_url.url", "invalid_type");
+      blocks.push_back({{"type", "image"}, {"source", image_source(*url)}});
+    } else {
+      return unsupported("content parts of type '" + (type ? *type : std::string("?")) + "' cannot be sent to anthropic", at);
+    }
+  }
+  return blocks;
+}
+
+// Text of a system/developer message, whatever its content form.
+std::string text_of(const json& content) {
+  if (content.is_string()) return content.get<std::string>();
+  std::string out;
+  if (content.is_array()) {
+    for (const json& part : content) {
+      if (const std::string* text = find_string(part, "text")) out += (out.empty() ? "" : "\n") + *text;
+    }
+  }
+  return out;
+}
+
+// Anthropic wants user and assistant turns to alternate: consecutive turns of one role merge.
+void push_turn(json& messages, const std::string& role, json blocks) {
+  if (blocks.empty()) return;
+  if (!messages.empty() && messages.back()["role"] == role) {
+    for (json& b : blocks) messages.back()["content"].push_back(std::move(b));
+    return;
+  }
+  messages.push_back({{"role", role}, {"content", std::move(blocks)}});
+}
+
+Result<json> translate_tool_choice(const json& choice, bool parallel_allowed) {
+  json out;
+  if (choice.is_string()) {
+    const std::string& mode = choice.get_ref<const std::string&>();
+    if (mode == "auto") out = {{"type", "auto"}};
+    else if (mode == "none") out = {{"type", "none"}};
+    else if (mode == "required") out = {{"type", "any"}};
+    else return unsupported("tool_choice '" + mode + "' is not one of auto, none, required", "tool_choice");
+  } else if (const json* function = find_object(choice, "function")) {
+    const std::string* name = find_string(*function, "name");
+    if (name == nullptr) return client_error("'tool_choice.function.name' must be a string", "tool_choice.function.name", "invalid_type");
+    out = {{"type", "tool"}, {"name", *name}};
+  } else {
+    return client_error("'tool_choice' must be a string or {type: function, function: {name}}", "tool_choice", "invalid_type");
+  }
+  if (!parallel_allowed && out["type"] != "none") out["disable_parallel_tool_use"] = true;
+  return out;
+}
+
+}  // namespace
+
+Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model) {
+  const json& in = request.body;
+  json body = json::object();
+  body["model"] = std::string(model);
+  body["max_tokens"] = request.max_output_tokens.value_or(kDefaultMaxTokens);
+
+  if (auto n = find_int64(in, "n"); n && *n != 1) return unsupported("anthropic returns one choice; 'n' must be 1", "n");
+  if (const json* format = find_object(in, "response_format")) {
+    const std::string* type = find_string(*format, "type");
+    if (type == nullptr || *type != "text") {
+      return unsupported("anthropic has no JSON mode: response_format '" + (type ? *type : std::string("?")) +
+                             "' needs a target that supports it", "response_format");
+    }
+  }
+  if (const json* t = find(in, "temperature"); t != nullptr && t->is_number()) {
+    // OpenAI's scale goes to 2, Anthropic's to 1: refuse rather than silently change the meaning.
+    if (t->get<double>() > 1.0) return unsupported("anthropic accepts temperature up to 1", "temperature");
+    body["temperature"] = *t;
+  }
+  if (const json* p = find(in, "top_p"); p != nullptr && p->is_number()) body["top_p"] = *p;
+  if (const json* stop = find(in, "stop"); stop != nullptr && !stop->is_null()) {
+    body["stop_sequences"] = stop->is_string() ? json::array({*stop}) : *stop;
+  }
+  if (const std::string* user = find_string(in, "user")) body["metadata"] = {{"user_id", *user}};
+  if (request.stream) body["stream"] = true;
+
+  // Messages: system and developer turns become the top-level system prompt.
+  std::string system;
+  json messages = json::array();
+  const json* list = find_array(in, "messages");
+  for (std::size_t i = 0; list != nullptr && i < list->size(); ++i) {
+    const json& message = (*list)[i];
+    const std::string param = "messages[" + std::to_string(i) + "]";
+    const std::string& role = *find_string(message, "role");  // checked when the request was parsed
+    const json* content = find(message, "content");
+    static const json kNull;
+    const json& c = content ? *content : kNull;
+    if (role == "system" || role == "developer") {
+      system += (system.empty() ? "" : "\n\n") + text_of(c);
+    } else if (role == "user") {
+      auto blocks = content_blocks(c, param + ".content");
+      if (!blocks) return blocks.take_error();
+      push_turn(messages, "user", std::move(*blocks));
+    } else if (role == "assistant") {
+      auto blocks = content_blocks(c, param + ".content");
+      if (!blocks) return blocks.take_error();
+      if (const json* calls = find_array(message, "tool_calls")) {
+        for (const json& call : *calls) {
+          const json* function = find_object(call, "function");
+          const std::string* id = find_string(call, "id");
+          const std::string* name = function ? find_string(*function, "name") : nullptr;
+          const std::string* arguments = function ? find_string(*function, "arguments") : nullptr;
+          if (id == nullptr || name == nullptr) {
+            return client_error("'" + param + ".tool_calls' entries need an id and function.name", param + ".tool_calls", "invalid_type");
+          }
+          json input = json::object();
+          if (arguments != nullptr && !arguments->empty()) {
+            if (parse_json(*arguments, input) != JsonParseStatus::Ok || !input.is_object()) {
+              return client_error("'" + param + ".tool_calls' arguments must be a JSON object text", param + ".tool_calls", "invalid_value");
+            }
+          }
+          blocks.value().push_back({{"type", "tool_use"}, {"id", *id}, {"name", *name}, {"input", std::move(input)}});
+        }
+      }
+      push_turn(messages, "assistant", std::move(*blocks));
+    } else if (role == "tool") {
+      const std::string* id = find_string(message, "tool_call_id");
+      if (id == nullptr) return client_error("'" + param + ".tool_call_id' is required", param + ".tool_call_id", "missing_required_parameter");
+      json result = {{"type", "tool_result"}, {"tool_use_id", *id}, {"content", text_of(c)}};
+      push_turn(messages, "user", json::array({std::move(result)}));
+    } else {
+      return unsupported("messages with role '" + role + "' cannot be sent to anthropic", param + ".role");
+    }
+  }
+  if (messages.empty()) return client_error("anthropic needs at least one user or assistant message", "messages", "invalid_value");
+  if (!system.empty()) body["system"] = system;
+  body["messages"] = std::move(messages);
+
+  if (const json* tools = find_array(in, "tools"); tools != nullptr && !tools->empty()) {
+    json out = json::array();
+    for (std::size_t i = 0; i < tools->size(); ++i) {
+      const json* function = find_object((*tools)[i], "function");
+      const std::string* name = function ? find_string(*function, "name") : nullptr;
+      if (name == nullptr) {
+        return client_error("'tools[" + std::to_string(i) + "].function.name' is required", "tools", "missing_required_parameter");
+      }
+      json tool = {{"name", *name}};
+      if (const std::string* description = find_string(*function, "description")) tool["description"] = *description;
+      const json* parameters = find_object(*function, "parameters");
+      tool["input_schema"] = parameters ? *parameters : json{{"type", "object"}, {"properties", json::object()}};
+      out.push_back(std::move(tool));
+    }
+    body["tools"] = std::move(out);
+  }
+  if (const json* choice = find(in, "tool_choice"); choice != nullptr && !choice->is_null()) {
+    auto translated = translate_tool_choice(*choice, find_bool(in, "parallel_tool_calls").value_or(true));
+    if (!translated) return translated.take_error();
+    body["tool_choice"] = std::move(*translated);
+  }
+
+  ProviderRequest out;
+  out.path = "/v1/messages";
+  out.headers.emplace_back("content-type", "application/json");
+  out.headers.emplace_back("anthropic-version", std::string(kApiVersion));
+  for (auto it = in.begin(); it != in.end(); ++it) {
+    if (std::find(kHandled.begin(), kHandled.end(), it.key()) == kHandled.end()) out.dropped.push_back(it.key());
+  }
+  out.body = to_json_text(body);
+  return out;
+}
+
+}  // namespace llmroute::providers::anthropic
