@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/call.hpp"
+#include "providers/registry.hpp"
 #include "util/decimal.hpp"
 
 #ifdef __EMSCRIPTEN__
@@ -246,7 +247,7 @@ Result<core::Event> parse_event(std::string_view text) {
   }
   const std::string* type = find_string(doc, "type");
   const auto now_ms = find_int64(doc, "now_ms");
-  if (type == nullptr || !now_ms) {
+  if (type == nullptr || !now_ms || *now_ms < 0 || *now_ms > (std::int64_t{1} << 53)) {  // JS-exact times only
     return Error{ErrorKind::Internal, 500, "llmroute_abi_error", "bad_event", "an event needs a type and now_ms", {}};
   }
   const int attempt = static_cast<int>(find_int64(doc, "attempt").value_or(0));
@@ -300,6 +301,12 @@ std::int32_t router_new(std::string_view text) {
   for (std::size_t i = 0; i < config.cors_origins.size(); ++i) {
     if (i > 0) g_result += ',';
     append_json_string(g_result, config.cors_origins[i]);
+  }
+  g_result += "],\"secret_names\":[";
+  const auto names = providers::secret_names();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) g_result += ',';
+    append_json_string(g_result, names[i]);
   }
   g_result += "]}";
   return handle;

@@ -21,9 +21,11 @@
  *
  * Documents
  *   router_new input : {"config": <routing config>, "environment": {"gateway_base_url": "...",
- *                        "secrets_set": ["OPENAI_API_KEY", ...]}}   (names of set secrets only)
- *   router_new result: {"max_body_bytes":N,"max_header_bytes":N,"cors_origins":[...]}, what the
- *                      Worker checks before the core sees a request
+ *                        "secrets_set": ["OPENAI_API_KEY", ...]}}   (names of the Worker's non-empty
+ *                      string bindings: never a value)
+ *   router_new result: {"max_body_bytes":N,"max_header_bytes":N,"cors_origins":[...],
+ *                      "secret_names":[...]}: what the Worker checks before the core sees a request,
+ *                      and the secrets whose values it scrubs from every answer
  *   router_authenticate result: {"key":{"name":"...","admin":bool}}
  *   call_new input   : the request's metadata {"api_key":"<as presented>"} and, separately, the
  *                      client's chat completion body, as received

@@ -31,3 +31,14 @@ std::string supported_list() {
 }
 
 }  // namespace llmroute::providers
+
+namespace llmroute::providers {
+
+std::vector<std::string_view> secret_names() {
+  std::vector<std::string_view> out;
+  for (const Provider& p : kProviders) out.push_back(p.key_secret);
+  out.push_back(kGatewayTokenSecret);
+  return out;
+}
+
+}  // namespace llmroute::providers

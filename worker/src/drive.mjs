@@ -11,24 +11,25 @@ import { CoreError } from "./core.mjs";
  * @param {{api_key: string}} meta  what the core needs of the request besides its body
  * @param {Uint8Array} body  the client's request body, as received
  * @param {object} env  Worker env: secret values are read here and only here
- * @param {(record: object) => void} recordUsage
- * @param {(promise: Promise<unknown>) => void} waitUntil
+ * @param {{recordUsage: (record: object) => void, waitUntil: (p: Promise<unknown>) => void, secretNames: string[]}} hooks
+ *   secretNames: the secrets whose values are scrubbed from every answer
  * @returns {Promise<{response: Response} | {error: object}>}
  */
-export async function driveCall(core, router, meta, body, env, recordUsage, waitUntil) {
+export async function driveCall(core, router, meta, body, env, hooks) {
   const created = core.callNew(router, meta, body);
   if (created.error) return { error: created.error };
 
   let answer;
   let failAnswer;
   const answered = new Promise((resolve, reject) => { answer = resolve; failAnswer = reject; });
-  const loop = runCall(core, created.handle, env, recordUsage, answer);
+  const redact = (text) => redactSecrets(text, env, hooks.secretNames);
+  const loop = runCall(core, created.handle, env, redact, hooks.recordUsage, answer);
   loop.catch((err) => failAnswer(err));
-  waitUntil(loop.catch(() => {}));
+  hooks.waitUntil(loop.catch(() => {}));
   return { response: await answered };
 }
 
-async function runCall(core, call, env, recordUsage, answer) {
+async function runCall(core, call, env, redact, recordUsage, answer) {
   const inflight = new Map();  // attempt -> AbortController
   const inbox = new Inbox();
   let stream = null;  // the client's stream writer, once a streamed answer has begun
@@ -49,7 +50,7 @@ async function runCall(core, call, env, recordUsage, answer) {
             inflight.delete(action.attempt);
             break;
           case "respond":
-            answer(new Response(redactSecrets(action.body, env), { status: action.status, headers: action.headers }));
+            answer(new Response(redact(action.body), { status: action.status, headers: action.headers }));
             answered = true;
             break;
           case "respond_head": {
@@ -61,7 +62,7 @@ async function runCall(core, call, env, recordUsage, answer) {
           }
           case "respond_bytes":
             // Not awaited: the loop must keep reading upstream. A failed write means the client left.
-            stream.write(encoder.encode(redactSecrets(action.bytes, env))).catch(() => inbox.push({ kind: "disconnected" }));
+            stream.write(encoder.encode(redact(action.bytes))).catch(() => inbox.push({ kind: "disconnected" }));
             break;
           case "respond_end":
             stream.close().catch(() => {});
@@ -127,13 +128,10 @@ async function sendUpstream(action, env, signal, inbox) {
 
 // The core never holds a secret, but an answer can still quote one: a provider's error message that
 // echoes the key it was sent, say. Every answer is scrubbed of the secret values this Worker holds.
-// These are also the secrets the core may ask for by name: only whether each is set crosses into
-// the core, never a value.
-export const SECRET_NAMES = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "CF_AIG_TOKEN"];
 const MIN_REDACTED_LENGTH = 8;  // shorter values would match ordinary text
 
-export function redactSecrets(text, env) {
-  for (const name of SECRET_NAMES) {
+function redactSecrets(text, env, names) {
+  for (const name of names) {
     const value = env[name];
     if (typeof value === "string" && value.length >= MIN_REDACTED_LENGTH && text.includes(value)) {
       text = text.replaceAll(value, "[redacted]");

@@ -4,7 +4,7 @@
 import wasmModule from "../build/llmroute.wasm";
 import bundledConfig from "../config/llmroute.config.json";
 import { Core, CoreError } from "./core.mjs";
-import { driveCall, SECRET_NAMES } from "./drive.mjs";
+import { driveCall } from "./drive.mjs";
 import { coreErrorResponse, errorResponse, jsonResponse } from "./http.mjs";
 
 
@@ -61,7 +61,11 @@ async function chatCompletions(request, env, ctx, router) {
   if (body.length > limit) return tooLarge(body.length, limit);
 
   const meta = { api_key: presentedKey(request) };
-  const outcome = await driveCall(core, router.handle, meta, body, env, recordUsage, (promise) => ctx.waitUntil(promise));
+  const outcome = await driveCall(core, router.handle, meta, body, env, {
+    recordUsage,
+    waitUntil: (promise) => ctx.waitUntil(promise),
+    secretNames: router.info.secret_names,
+  });
   return outcome.error ? coreErrorResponse(outcome.error) : outcome.response;
 }
 
@@ -128,7 +132,8 @@ function withCors(response, request, router) {
 // The router for this env and config, created once per isolate (and again after a core reset).
 function currentRouter(env) {
   const configText = env.LLMROUTE_CONFIG ?? null;
-  const secretsSet = SECRET_NAMES.filter((name) => typeof env[name] === "string" && env[name] !== "");
+  // Which bindings hold a value, by name only: the core knows which of them are secrets it needs.
+  const secretsSet = Object.keys(env).filter((name) => typeof env[name] === "string" && env[name] !== "" && name !== "LLMROUTE_CONFIG");
   const key = JSON.stringify([env.AI_GATEWAY_BASE_URL ?? "", configText, secretsSet]);
   if (routerCache?.key === key && routerCache.core === core) return routerCache;
 
