@@ -93,7 +93,8 @@ void Call::on_responded(const UpstreamResponded& e) {
   awaiting->status = e.status;
   awaiting->retry_after_ms = e.retry_after_ms;
   if (request_.stream && e.status >= 200 && e.status < 300) {
-    awaiting->stream = plan_.candidates[awaiting->candidate].provider->new_stream({request_.include_usage, e.now_ms});
+    const Candidate& candidate = plan_.candidates[awaiting->candidate];
+    awaiting->stream = candidate.provider->new_stream({request_.include_usage, e.now_ms, candidate.target.model});
   }
 }
 
@@ -126,10 +127,11 @@ void Call::on_ended(const UpstreamEnded& e) {
                         e.now_ms);
   }
   if (status >= 200 && status < 300) {
-    auto answer = candidate.provider->parse_answer(awaiting->body, providers::AnswerContext{e.now_ms});
+    auto answer = candidate.provider->parse_answer(awaiting->body, providers::AnswerContext{e.now_ms, candidate.target.model});
     if (!answer) {
+      // A malformed answer, or one the provider itself marked as failed: worth another try.
       return fail_attempt(*awaiting,
-                          {AttemptOutcome::RetryableError, status, "malformed_answer", answer.error().message, {}}, e.now_ms);
+                          {AttemptOutcome::RetryableError, status, answer.error().code, answer.error().message, {}}, e.now_ms);
     }
     return succeed(*awaiting, std::move(*answer), e.now_ms);
   }

@@ -2,6 +2,8 @@
 // router: they turn our request into theirs and their answers and errors into ours.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -33,9 +35,20 @@ struct ProviderRequest {
   std::vector<std::string> dropped;  // client fields this provider has no use for, left out (noted in the trace)
 };
 
+// The client's top-level fields that are not in `handled`: what a translator leaves out.
+template <std::size_t N>
+std::vector<std::string> unhandled_fields(const json& body, const std::array<std::string_view, N>& handled) {
+  std::vector<std::string> out;
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (std::find(handled.begin(), handled.end(), it.key()) == handled.end()) out.push_back(it.key());
+  }
+  return out;
+}
+
 // What a translated answer needs to know that the provider's answer does not say.
 struct AnswerContext {
   std::int64_t now_ms = 0;  // for "created", when the provider gives no time
+  std::string model;        // the model asked for: "model" of answers that do not name theirs
 };
 
 // A successful answer, already in OpenAI chat.completion form.
@@ -55,9 +68,21 @@ struct UpstreamError {
   bool context_length_exceeded = false;
 };
 
+// The failures every translator can meet in an answer or a stream.
+inline Error malformed_answer(std::string message) {
+  return Error{ErrorKind::Upstream, 502, "upstream_error", "malformed_answer", std::move(message), {}};
+}
+inline UpstreamError malformed_stream() {
+  return UpstreamError{"the provider sent a malformed stream event", "upstream_error", "malformed_stream", {}, false};
+}
+inline UpstreamError stream_event_too_large() {
+  return UpstreamError{"the provider sent an event larger than llmroute accepts", "upstream_error", "stream_event_too_large", {}, false};
+}
+
 struct StreamOptions {
   bool include_usage = false;  // the client asked for a final usage chunk (stream_options.include_usage)
   std::int64_t now_ms = 0;     // for "created" in translated chunks
+  std::string model;           // the model asked for: "model" of streams that do not name theirs
 };
 
 // Turns a provider's stream into OpenAI chat.completion.chunk events, incrementally: bytes may

@@ -1,4 +1,3 @@
-#include <algorithm>
 #include <array>
 
 #include "providers/anthropic/anthropic.hpp"
@@ -11,10 +10,6 @@ namespace {
 constexpr std::array<std::string_view, 16> kHandled = {
     "model", "models", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "stream",
     "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user", "n", "response_format"};
-
-Error unsupported(std::string message, std::string param) {
-  return client_error(std::move(message), std::move(param), "unsupported_parameter");
-}
 
 // "data:image/png;base64,AAAA" -> {type: base64, media_type, data}; other URLs are passed by URL.
 json image_source(const std::string& url) {
@@ -47,7 +42,7 @@ Result<json> content_blocks(const json& content, const std::string& param) {
       if (url == nullptr) return client_error("'" + at + ".image_url.url' must be a string", at + ".image_url.url", "invalid_type");
       blocks.push_back({{"type", "image"}, {"source", image_source(*url)}});
     } else {
-      return unsupported("content parts of type '" + (type ? *type : std::string("?")) + "' cannot be sent to anthropic", at);
+      return unsupported_parameter("content parts of type '" + (type ? *type : std::string("?")) + "' cannot be sent to anthropic", at);
     }
   }
   return blocks;
@@ -82,7 +77,7 @@ Result<json> translate_tool_choice(const json& choice, bool parallel_allowed) {
     if (mode == "auto") out = {{"type", "auto"}};
     else if (mode == "none") out = {{"type", "none"}};
     else if (mode == "required") out = {{"type", "any"}};
-    else return unsupported("tool_choice '" + mode + "' is not one of auto, none, required", "tool_choice");
+    else return unsupported_parameter("tool_choice '" + mode + "' is not one of auto, none, required", "tool_choice");
   } else if (const json* function = find_object(choice, "function")) {
     const std::string* name = find_string(*function, "name");
     if (name == nullptr) return client_error("'tool_choice.function.name' must be a string", "tool_choice.function.name", "invalid_type");
@@ -102,17 +97,17 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
   body["model"] = std::string(model);
   body["max_tokens"] = request.max_output_tokens.value_or(kDefaultMaxTokens);
 
-  if (auto n = find_int64(in, "n"); n && *n != 1) return unsupported("anthropic returns one choice; 'n' must be 1", "n");
+  if (auto n = find_int64(in, "n"); n && *n != 1) return unsupported_parameter("anthropic returns one choice; 'n' must be 1", "n");
   if (const json* format = find_object(in, "response_format")) {
     const std::string* type = find_string(*format, "type");
     if (type == nullptr || *type != "text") {
-      return unsupported("anthropic has no JSON mode: response_format '" + (type ? *type : std::string("?")) +
+      return unsupported_parameter("anthropic has no JSON mode: response_format '" + (type ? *type : std::string("?")) +
                              "' needs a target that supports it", "response_format");
     }
   }
   if (const json* t = find(in, "temperature"); t != nullptr && t->is_number()) {
     // OpenAI's scale goes to 2, Anthropic's to 1: refuse rather than silently change the meaning.
-    if (t->get<double>() > 1.0) return unsupported("anthropic accepts temperature up to 1", "temperature");
+    if (t->get<double>() > 1.0) return unsupported_parameter("anthropic accepts temperature up to 1", "temperature");
     body["temperature"] = *t;
   }
   if (const json* p = find(in, "top_p"); p != nullptr && p->is_number()) body["top_p"] = *p;
@@ -167,7 +162,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
       json result = {{"type", "tool_result"}, {"tool_use_id", *id}, {"content", text_of(c)}};
       push_turn(messages, "user", json::array({std::move(result)}));
     } else {
-      return unsupported("messages with role '" + role + "' cannot be sent to anthropic", param + ".role");
+      return unsupported_parameter("messages with role '" + role + "' cannot be sent to anthropic", param + ".role");
     }
   }
   if (messages.empty()) return client_error("anthropic needs at least one user or assistant message", "messages", "invalid_value");
@@ -200,9 +195,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
   out.path = "/v1/messages";
   out.headers.emplace_back("content-type", "application/json");
   out.headers.emplace_back("anthropic-version", std::string(kApiVersion));
-  for (auto it = in.begin(); it != in.end(); ++it) {
-    if (std::find(kHandled.begin(), kHandled.end(), it.key()) == kHandled.end()) out.dropped.push_back(it.key());
-  }
+  out.dropped = unhandled_fields(in, kHandled);
   out.body = to_json_text(body);
   return out;
 }

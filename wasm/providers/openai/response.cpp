@@ -28,11 +28,10 @@ bool read_usage(const json& usage, Usage& out) {
 Result<Answer> parse_answer(std::string_view body, const AnswerContext& /*context*/) {
   json doc;
   if (parse_json(body, doc) != JsonParseStatus::Ok || !doc.is_object()) {
-    return Error{ErrorKind::Upstream, 502, "upstream_error", "malformed_answer", "the provider's answer is not valid JSON", {}};
+    return malformed_answer("the provider's answer is not valid JSON");
   }
   if (find_array(doc, "choices") == nullptr) {
-    return Error{ErrorKind::Upstream, 502, "upstream_error", "malformed_answer",
-                 "the provider's answer has no choices array", {}};
+    return malformed_answer("the provider's answer has no choices array");
   }
   Answer out;
   if (const json* usage = find(doc, "usage")) out.has_usage = read_usage(*usage, out.usage);

@@ -14,7 +14,7 @@ class OpenAiStream final : public StreamTranslator {
   void feed(std::string_view bytes, std::string& out) override {
     events_.clear();
     if (!decoder_.feed(bytes, events_)) {
-      error_ = UpstreamError{"the provider sent an event larger than llmroute accepts", "upstream_error", "stream_event_too_large", {}, false};
+      error_ = stream_event_too_large();
     }
     for (const SseEvent& event : events_) take(event, out);
   }
@@ -34,7 +34,7 @@ class OpenAiStream final : public StreamTranslator {
     if (maybe_usage || maybe_error) {
       json chunk;
       if (parse_json(event.data, chunk) != JsonParseStatus::Ok || !chunk.is_object()) {
-        error_ = UpstreamError{"the provider sent a malformed stream event", "upstream_error", "malformed_stream", {}, false};
+        error_ = malformed_stream();
         return;
       }
       if (const json* error = find_object(chunk, "error")) {
