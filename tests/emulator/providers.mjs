@@ -7,7 +7,7 @@
 // Body shapes follow the recordings described in shared/fixtures/README.md.
 
 import { STATUS_CODES } from "node:http";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 
 // ---- deterministic answers, exported so tests can compute expected values ----
 
@@ -94,6 +94,22 @@ export const PROVIDERS = {
     success: anthropicMessage,
     streamEvents: anthropicEvents,
     errorBody: anthropicError,
+  },
+  cohere: {
+    path: "/v2/chat",
+    authHeader: "authorization",
+    requestIdHeader: "x-debug-trace-id",
+    newRequestId: () => randomBytes(16).toString("hex"),
+    hasCredentials: (headers) => /^Bearer\s+\S/i.test(headers.authorization ?? ""),
+    validate: validateCohere,
+    plan(request) {
+      const last = request.messages.at(-1);
+      const tool = Array.isArray(request.tools) && last?.role === "user" ? request.tools[0]?.function?.name : null;
+      return { toolName: typeof tool === "string" ? tool : null, maxTokens: request.max_tokens ?? null };
+    },
+    success: cohereResponse,
+    streamEvents: cohereEvents,
+    errorBody: cohereError,
   },
 };
 
@@ -280,6 +296,74 @@ function anthropicEvents(answer, model) {
     }),
     event("message_stop", { type: "message_stop" }),
   ];
+}
+
+// ---- Cohere v2 chat ----
+
+const COHERE_FINISH = { stop: "COMPLETE", length: "MAX_TOKENS", tool: "TOOL_CALL" };
+// Cohere counts, but does not bill, the tokens of its own prompt template: usage.tokens exceeds
+// usage.billed_units (496 against 1 in the recording). The emulator adds this many.
+export const COHERE_TEMPLATE_TOKENS = 400;
+const COHERE_PLAN = "I will call the tool to answer.";
+
+// Messages by status; `{model}` is filled in from the request.
+const COHERE_ERRORS = {
+  400: "invalid request: the request is not valid.",
+  401: "invalid api token",
+  404: "model '{model}' not found, make sure the correct model ID was used and that you have access to the model.",
+  429: "You are using a Trial key, which is limited to 10 API calls / minute. You can continue to use the Trial key for free or upgrade to a Production key with higher rate limits.",
+  500: "internal server error, this has been reported to our developers.",
+};
+
+function validateCohere(request) {
+  if (request === null || typeof request !== "object" || Array.isArray(request)) return { status: 400, message: "invalid request: the request body is not valid JSON." };
+  if (typeof request.model !== "string") return { status: 400, message: "invalid request: model must be a string." };
+  if (!Array.isArray(request.messages) || request.messages.length === 0) return { status: 400, message: "invalid request: list of messages must not be empty." };
+  return null;
+}
+
+function cohereError(status, detail = {}) {
+  const message = detail.message ?? (COHERE_ERRORS[status] ?? STATUS_CODES[status] ?? "Error").replace("{model}", detail.model ?? "");
+  return { id: randomUUID(), message };
+}
+
+function cohereUsage(answer) {
+  return {
+    billed_units: { input_tokens: answer.promptTokens, output_tokens: answer.completionTokens },
+    tokens: { input_tokens: answer.promptTokens + COHERE_TEMPLATE_TOKENS, output_tokens: answer.completionTokens },
+  };
+}
+
+function cohereToolCall(name) {
+  return { id: `${name}_${randomId("", 12).toLowerCase()}`, type: "function", function: { name, arguments: "{}" } };
+}
+
+function cohereResponse(answer) {
+  const message = answer.toolName
+    ? { role: "assistant", tool_plan: COHERE_PLAN, tool_calls: [cohereToolCall(answer.toolName)] }
+    : { role: "assistant", content: [{ type: "text", text: answer.text }] };
+  return { id: randomUUID(), message, finish_reason: COHERE_FINISH[answer.finish], usage: cohereUsage(answer) };
+}
+
+/** Named SSE events as recorded; the recording ends with a bare data: [DONE] after message-end. */
+function cohereEvents(answer) {
+  const event = (name, data) => `event: ${name}\ndata: ${JSON.stringify({ ...(name === "message-start" ? { id: randomUUID() } : {}), type: name, ...data })}\n\n`;
+  const events = [event("message-start", { delta: { message: { role: "assistant", content: [], tool_plan: "", tool_calls: [], citations: [] } } })];
+  if (answer.toolName) {
+    const { id, type, function: fn } = cohereToolCall(answer.toolName);
+    events.push(
+      event("tool-plan-delta", { delta: { message: { tool_plan: COHERE_PLAN } } }),
+      event("tool-call-start", { index: 0, delta: { message: { tool_calls: { id, type, function: { name: fn.name, arguments: "" } } } } }),
+      event("tool-call-delta", { index: 0, delta: { message: { tool_calls: { function: { arguments: fn.arguments } } } } }),
+      event("tool-call-end", { index: 0 }),
+    );
+  } else {
+    events.push(event("content-start", { index: 0, delta: { message: { content: { type: "text", text: "" } } } }));
+    for (const text of textPieces(answer.text)) events.push(event("content-delta", { index: 0, delta: { message: { content: { text } } } }));
+    events.push(event("content-end", { index: 0 }));
+  }
+  events.push(event("message-end", { delta: { finish_reason: COHERE_FINISH[answer.finish], usage: cohereUsage(answer) } }));
+  return [...events, "data: [DONE]\n\n"];
 }
 
 // ---- helpers ----

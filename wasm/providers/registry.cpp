@@ -1,6 +1,7 @@
 #include "providers/registry.hpp"
 
 #include "providers/anthropic/anthropic.hpp"
+#include "providers/cohere/cohere.hpp"
 #include "providers/openai/openai.hpp"
 
 namespace llmroute::providers {
@@ -13,6 +14,8 @@ constexpr Provider kProviders[] = {
      openai::new_stream},
     {"anthropic", "ANTHROPIC_API_KEY", "x-api-key", "", anthropic::build_request, anthropic::parse_answer,
      anthropic::parse_error, anthropic::new_stream},
+    {"cohere", "COHERE_API_KEY", "authorization", "Bearer ", cohere::build_request, cohere::parse_answer, cohere::parse_error,
+     cohere::new_stream},
 };
 
 }  // namespace
