@@ -18,12 +18,17 @@ export { replyText, estimatePromptTokens, estimateCompletionTokens } from "./pro
 const FAULT_KINDS = new Set(["status", "malformed", "drop", "truncate", "hang", "wrong-content-type"]);
 const GATEWAY_PATH = /^\/v1\/[^/]+\/[^/]+\/([^/]+)(\/.*)?$/;
 // Header values hidden in GET /__emulator/requests.
-const SECRET_HEADERS = new Set(["cf-aig-authorization", ...Object.values(PROVIDERS).map((p) => p.authHeader)]);
+const SECRET_HEADERS = new Set(["cf-aig-authorization", "x-amz-security-token", ...Object.values(PROVIDERS).map((p) => p.authHeader)]);
 
-export async function startEmulator({ host = "127.0.0.1", port = 0, gatewayToken = null, byok = false } = {}) {
+/**
+ * awsCredentials: {accessKeyId, secretAccessKey} to check Bedrock's SigV4 signatures against in
+ * full; without it only their form and freshness are checked.
+ */
+export async function startEmulator({ host = "127.0.0.1", port = 0, gatewayToken = null, byok = false, awsCredentials = null } = {}) {
   const state = {
     gatewayToken,
     byok,
+    awsCredentials,
     requests: [],
     faults: [],
     // Aborted by close() so that pending delays and stream pauses end at once.
@@ -90,20 +95,29 @@ async function handle(state, req, res) {
     return gatewayError(res, 401, "Unauthorized", 2009);
   }
   const provider = Object.hasOwn(PROVIDERS, slug) ? PROVIDERS[slug] : null;
-  if (!provider || providerPath !== provider.path) return gatewayError(res, 404, `No route for ${slug}${providerPath}`);
+  // Most providers have one path and name the model and streaming in the body; some (Bedrock) put
+  // both in the path.
+  const endpoint = !provider ? null : provider.route ? provider.route(providerPath) : providerPath === provider.path ? {} : null;
+  if (!endpoint) return gatewayError(res, 404, `No route for ${slug}${providerPath}`);
   if (req.method !== "POST") return gatewayError(res, 405, "Method Not Allowed");
+  const model = endpoint.model ?? json?.model;
+  const streaming = endpoint.stream ?? json?.stream === true;
 
   const requestId = provider.newRequestId();
   const headers = { ...gatewayHeaders(), [provider.requestIdHeader]: requestId };
-  const providerError = (status, detail) => sendJson(res, status, headers, provider.errorBody(status, detail, requestId));
-  if (!state.byok && !provider.hasCredentials(req.headers)) return providerError(401);
+  const errorHeaders = (status, detail) => ({ ...headers, ...provider.errorHeaders?.(status, detail) });
+  const providerError = (status, detail) => sendJson(res, status, errorHeaders(status, detail), provider.errorBody(status, detail, requestId));
+  const signed = { path: providerPath, body, route: endpoint, awsCredentials: state.awsCredentials };
+  if (!state.byok && !provider.hasCredentials(req.headers, signed)) {
+    return providerError(provider.unauthorized?.status ?? 401, provider.unauthorized);
+  }
   const invalid = provider.validate(json, req.headers);
   if (invalid) return providerError(invalid.status, invalid);
 
-  const fault = takeFault(state, slug, json.model);
+  const fault = takeFault(state, slug, model);
   if (fault?.delayMs > 0 && !(await pause(state, fault.delayMs))) return;
   Object.assign(headers, fault?.headers);
-  const answer = buildAnswer(slug, json, provider.plan(json));
+  const answer = buildAnswer(slug, { ...json, model }, provider.plan(json));
   switch (fault?.kind) {
     case "drop":
       return req.socket.destroy();
@@ -111,10 +125,10 @@ async function handle(state, req, res) {
       return; // the socket stays open until the client gives up or close() is called
     case "status": {
       const status = fault.status ?? 500;
-      return send(res, status, { ...headers, "content-type": "application/json" }, fault.body ?? JSON.stringify(provider.errorBody(status, { model: json.model }, requestId)));
+      return send(res, status, { ...errorHeaders(status), "content-type": "application/json" }, fault.body ?? JSON.stringify(provider.errorBody(status, { model }, requestId)));
     }
     case "malformed": {
-      const full = JSON.stringify(provider.success(answer, json.model));
+      const full = JSON.stringify(provider.success(answer, model));
       return send(res, fault.status ?? 200, { ...headers, "content-type": "application/json" }, fault.body ?? full.slice(0, full.length >> 1));
     }
     case "wrong-content-type": {
@@ -124,8 +138,11 @@ async function handle(state, req, res) {
   }
   // Only "truncate" or no kind (a delay or extra headers only) get here.
   const cutAfterEvents = fault?.kind === "truncate" ? (fault.afterEvents ?? 2) : Infinity;
-  if (json.stream === true) return stream(state, res, headers, provider.streamEvents(answer, json.model, json), cutAfterEvents);
-  const text = JSON.stringify(provider.success(answer, json.model));
+  if (streaming) {
+    const contentType = provider.streamContentType ?? "text/event-stream; charset=utf-8";
+    return stream(state, res, { ...headers, "content-type": contentType }, provider.streamEvents(answer, model, json), cutAfterEvents);
+  }
+  const text = JSON.stringify(provider.success(answer, model));
   if (cutAfterEvents === Infinity) return send(res, 200, { ...headers, "content-type": "application/json" }, text);
   // Truncated plain body: the head promises the full length, half arrives, then the connection dies.
   res.writeHead(200, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(text) });
@@ -133,9 +150,9 @@ async function handle(state, req, res) {
   if (await pause(state, 1)) res.socket?.destroy();
 }
 
-/** Writes SSE events with a real pause between them so each is its own TCP write. */
+/** Writes stream events (SSE text, or binary frames) with a real pause between them so each is its own TCP write. */
 async function stream(state, res, headers, events, cutAfterEvents) {
-  res.writeHead(200, { ...headers, "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+  res.writeHead(200, { ...headers, "cache-control": "no-cache" });
   res.flushHeaders();
   for (const [index, event] of events.entries()) {
     if (!(await pause(state, 1)) || gone(res)) return;

@@ -7,7 +7,8 @@
 // Body shapes follow the recordings described in shared/fixtures/README.md.
 
 import { STATUS_CODES } from "node:http";
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
+import { crc32 } from "node:zlib";
 
 // ---- deterministic answers, exported so tests can compute expected values ----
 
@@ -110,6 +111,38 @@ export const PROVIDERS = {
     success: cohereResponse,
     streamEvents: cohereEvents,
     errorBody: cohereError,
+  },
+  "aws-bedrock": {
+    // /bedrock-runtime/{region}/model/{modelId}/converse[-stream]: the model and streaming are in the path.
+    route(providerPath) {
+      const match = /^\/bedrock-runtime\/([a-z0-9-]+)\/model\/([^/]+)\/(converse|converse-stream)$/.exec(providerPath);
+      if (!match) return null;
+      return { region: match[1], modelPath: match[2], model: decodeURIComponent(match[2]), stream: match[3] === "converse-stream" };
+    },
+    authHeader: "authorization",
+    requestIdHeader: "x-amzn-requestid",
+    newRequestId: () => randomUUID(),
+    hasCredentials: hasBedrockSignature,
+    unauthorized: {
+      status: 403,
+      errorType: "InvalidSignatureException",
+      message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
+    },
+    validate: validateBedrock,
+    plan(request) {
+      const last = request.messages.at(-1);
+      const userTurn = last?.role === "user" && !last.content.some((block) => block?.toolResult);
+      const tool = userTurn ? request.toolConfig?.tools?.[0]?.toolSpec?.name : null;
+      return { toolName: typeof tool === "string" ? tool : null, maxTokens: request.inferenceConfig?.maxTokens ?? null };
+    },
+    success: bedrockResponse,
+    streamEvents: bedrockFrames,
+    streamContentType: "application/vnd.amazon.eventstream",
+    errorBody: (status, detail = {}) => ({ message: detail.message ?? (BEDROCK_ERRORS[status]?.[1] ?? STATUS_CODES[status] ?? "Error").replace("{model}", detail.model ?? "") }),
+    // The error class is only in this header; the body has just a message.
+    errorHeaders: (status, detail = {}) => ({
+      "x-amzn-errortype": `${detail.errorType ?? BEDROCK_ERRORS[status]?.[0] ?? (status >= 500 ? "InternalServerException" : "ValidationException")}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+    }),
   },
 };
 
@@ -364,6 +397,134 @@ function cohereEvents(answer) {
   }
   events.push(event("message-end", { delta: { finish_reason: COHERE_FINISH[answer.finish], usage: cohereUsage(answer) } }));
   return [...events, "data: [DONE]\n\n"];
+}
+
+// ---- Amazon Bedrock Converse ----
+
+const BEDROCK_STOP = { stop: "end_turn", length: "max_tokens", tool: "tool_use" };
+// [x-amzn-errortype class, message] by status.
+const BEDROCK_ERRORS = {
+  400: ["ValidationException", "Malformed input request, please reformat your input and try again."],
+  403: ["AccessDeniedException", "You don't have access to the model with the specified model ID."],
+  404: ["ResourceNotFoundException", "Could not resolve the foundation model from the provided model identifier."],
+  408: ["ModelTimeoutException", "Model has timed out in processing the request. Try your request again."],
+  429: ["ThrottlingException", "Too many requests, please wait before trying again."],
+  500: ["InternalServerException", "The server encountered an internal error while processing the request."],
+  503: ["ServiceUnavailableException", "Bedrock is unable to process your request."],
+};
+const BEDROCK_FIELDS = new Set(["messages", "system", "inferenceConfig", "toolConfig", "guardrailConfig", "additionalModelRequestFields",
+  "additionalModelResponseFieldPaths", "promptVariables", "requestMetadata", "performanceConfig"]);
+const AWS_SIGNATURE = /^AWS4-HMAC-SHA256 Credential=([^/,]+)\/(\d{8})\/([a-z0-9-]+)\/bedrock\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
+const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;  // AWS refuses signatures dated further off
+
+function validateBedrock(request) {
+  const invalid = (message) => ({ status: 400, message });
+  if (request === null || typeof request !== "object" || Array.isArray(request)) return invalid("Malformed input request, please reformat your input and try again.");
+  for (const key of Object.keys(request)) {
+    if (!BEDROCK_FIELDS.has(key)) return invalid(`Malformed input request: extraneous key [${key}] is not permitted, please reformat your input and try again.`);
+  }
+  if (!Array.isArray(request.messages) || request.messages.length === 0) return invalid("A conversation must start with a user message. Try again with a conversation that starts with a user message.");
+  for (const [i, m] of request.messages.entries()) {
+    if ((m?.role !== "user" && m?.role !== "assistant") || !Array.isArray(m.content)) return invalid(`Malformed input request: messages[${i}] is not valid.`);
+    if (i > 0 && request.messages[i - 1].role === m.role) return invalid("A conversation must alternate between user and assistant roles.");
+  }
+  if (request.messages[0].role !== "user") return invalid("A conversation must start with a user message. Try again with a conversation that starts with a user message.");
+  return null;
+}
+
+/**
+ * AWS SigV4 (header form, one pass, no query string) as AWS documents it: the path is encoded once
+ * more for signing, every signed header is lower-cased and trimmed. Exported for the self-test.
+ */
+export function sigv4Signature({ method, host, path, region, service, body, amzDate, secretAccessKey, headers }) {
+  const signed = Object.keys(headers).map((name) => name.toLowerCase()).filter((name) => name !== "host").concat("host").sort();
+  const value = (name) => (name === "host" ? host : String(headers[name]).trim().replace(/\s+/g, " "));
+  const canonicalUri = path.split("/").map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join("/");
+  const sha256 = (text) => createHash("sha256").update(text).digest("hex");
+  const canonical = [method, canonicalUri, "", ...signed.map((name) => `${name}:${value(name)}`), "", signed.join(";"), sha256(body)].join("\n");
+  const scope = `${amzDate.slice(0, 8)}/${region}/${service}/aws4_request`;
+  const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonical)].join("\n");
+  let key = `AWS4${secretAccessKey}`;
+  for (const part of [amzDate.slice(0, 8), region, service, "aws4_request"]) key = createHmac("sha256", key).update(part).digest();
+  return createHmac("sha256", key).update(stringToSign).digest("hex");
+}
+
+/** A signature of the right form, dated now, for the path's region; checked in full when the emulator knows the credentials. */
+function hasBedrockSignature(headers, { path, body, route, awsCredentials }) {
+  const match = AWS_SIGNATURE.exec(headers.authorization ?? "");
+  const amzDate = headers["x-amz-date"] ?? "";
+  if (!match || !/^\d{8}T\d{6}Z$/.test(amzDate) || match[2] !== amzDate.slice(0, 8) || match[3] !== route.region) return false;
+  const signedAt = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
+  if (Math.abs(Date.now() - signedAt) > MAX_CLOCK_SKEW_MS) return false;
+  if (!awsCredentials) return true;
+  const [, accessKeyId, , , signedHeaders, signature] = match;
+  if (accessKeyId !== awsCredentials.accessKeyId) return false;
+  // AI Gateway forwards to the service's own host: that is the host the signature covers.
+  const names = signedHeaders.split(";");
+  if (!names.includes("host") || !names.includes("x-amz-date")) return false;
+  const signed = Object.fromEntries(names.filter((name) => name !== "host").map((name) => [name, headers[name] ?? ""]));
+  const expected = sigv4Signature({
+    method: "POST", host: `bedrock-runtime.${route.region}.amazonaws.com`, path: path.slice(`/bedrock-runtime/${route.region}`.length),
+    region: route.region, service: "bedrock", body, amzDate, secretAccessKey: awsCredentials.secretAccessKey, headers: signed,
+  });
+  return expected === signature;
+}
+
+function bedrockUsage(answer) {
+  return { inputTokens: answer.promptTokens, outputTokens: answer.completionTokens, totalTokens: answer.promptTokens + answer.completionTokens };
+}
+
+function bedrockToolUse(name) {
+  return { toolUseId: `tooluse_${randomId("", 22)}`, name };
+}
+
+function bedrockResponse(answer) {
+  const block = answer.toolName ? { toolUse: { ...bedrockToolUse(answer.toolName), input: {} } } : { text: answer.text };
+  return { metrics: { latencyMs: 250 }, output: { message: { role: "assistant", content: [block] } }, stopReason: BEDROCK_STOP[answer.finish], usage: bedrockUsage(answer) };
+}
+
+/** One application/vnd.amazon.eventstream message: prelude, its CRC, string headers, payload, message CRC. */
+export function eventStreamFrame(headers, payload) {
+  const encodedHeaders = Buffer.concat(Object.entries(headers).map(([name, value]) => {
+    const nameBytes = Buffer.from(name);
+    const valueBytes = Buffer.from(value);
+    const head = Buffer.alloc(1 + nameBytes.length + 3);
+    head.writeUInt8(nameBytes.length, 0);
+    nameBytes.copy(head, 1);
+    head.writeUInt8(7, 1 + nameBytes.length);  // string
+    head.writeUInt16BE(valueBytes.length, 2 + nameBytes.length);
+    return Buffer.concat([head, valueBytes]);
+  }));
+  const body = Buffer.from(payload);
+  const total = 12 + encodedHeaders.length + body.length + 4;
+  const prelude = Buffer.alloc(12);
+  prelude.writeUInt32BE(total, 0);
+  prelude.writeUInt32BE(encodedHeaders.length, 4);
+  prelude.writeUInt32BE(crc32(prelude.subarray(0, 8)), 8);
+  const message = Buffer.concat([prelude, encodedHeaders, body, Buffer.alloc(4)]);
+  message.writeUInt32BE(crc32(message.subarray(0, total - 4)), total - 4);
+  return message;
+}
+
+/** Binary frames in the recorded order; payloads carry a random-length "p" padding, as recorded. */
+function bedrockFrames(answer) {
+  const padding = () => ALPHANUMERIC.slice(0, 2 + (randomBytes(1)[0] % 50));
+  const event = (type, payload) => eventStreamFrame({ ":event-type": type, ":content-type": "application/json", ":message-type": "event" }, JSON.stringify({ ...payload, p: padding() }));
+  const frames = [event("messageStart", { role: "assistant" })];
+  if (answer.toolName) {
+    frames.push(
+      event("contentBlockStart", { contentBlockIndex: 0, start: { toolUse: bedrockToolUse(answer.toolName) } }),
+      event("contentBlockDelta", { contentBlockIndex: 0, delta: { toolUse: { input: "{}" } } }),
+    );
+  } else {
+    for (const text of textPieces(answer.text)) frames.push(event("contentBlockDelta", { contentBlockIndex: 0, delta: { text } }));
+  }
+  frames.push(
+    event("contentBlockStop", { contentBlockIndex: 0 }),
+    event("messageStop", { stopReason: BEDROCK_STOP[answer.finish] }),
+    event("metadata", { metrics: { latencyMs: 250 }, usage: bedrockUsage(answer) }),
+  );
+  return frames;
 }
 
 // ---- helpers ----

@@ -318,7 +318,8 @@ void Call::start_attempt(std::size_t index, std::int64_t now_ms) {
   const std::int64_t request_deadline = started_ms_ + plan_.deadline_ms;
   if (now_ms >= request_deadline) return exhausted(now_ms, "deadline");
 
-  auto built = candidate.provider->build_request(request_, candidate.target.model);
+  auto built = candidate.provider->build_request(request_, candidate.target.model,
+                                                router_->request_context(*candidate.provider, now_ms));
   if (!built) {
     // This target cannot serve the request as asked (say, a parameter it lacks): skip it, say why,
     // and answer that reason if no other target can.

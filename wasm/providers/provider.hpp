@@ -14,6 +14,7 @@
 
 #include "model/chat_request.hpp"
 #include "model/usage.hpp"
+#include "util/aws_sigv4.hpp"
 #include "util/result.hpp"
 
 namespace llmroute::providers {
@@ -33,6 +34,14 @@ struct ProviderRequest {
   std::vector<Header> headers;
   std::string body;
   std::vector<std::string> dropped;  // client fields this provider has no use for, left out (noted in the trace)
+};
+
+// What building a request needs to know besides the client's request and the model.
+struct RequestContext {
+  std::int64_t now_ms = 0;  // the time of the event that sends it: signatures are dated
+  // The credentials a provider signed in the core signs with (Bedrock, SigV4); null when it is not
+  // such a provider or the gateway signs (BYOK). Used to sign only: never written anywhere.
+  const AwsCredentials* aws_credentials = nullptr;
 };
 
 // The client's top-level fields that are not in `handled`: what a translator leaves out.
@@ -114,13 +123,17 @@ class StreamTranslator {
 struct Provider {
   std::string_view name;        // gateway slug, e.g. "openai"
   std::string_view key_secret;  // Worker secret holding the provider key, e.g. "OPENAI_API_KEY"
-  std::string_view key_header;  // header carrying the key
+  std::string_view key_header;  // header carrying the key; empty: requests are signed in the core instead
   std::string_view key_prefix;  // e.g. "Bearer "
 
-  Result<ProviderRequest> (*build_request)(const ChatRequest& request, std::string_view model);
+  Result<ProviderRequest> (*build_request)(const ChatRequest& request, std::string_view model, const RequestContext& context);
   Result<Answer> (*parse_answer)(std::string_view body, const AnswerContext& context);
   UpstreamError (*parse_error)(int status, std::string_view body);
   std::unique_ptr<StreamTranslator> (*new_stream)(const StreamOptions& options);
+
+  // Whether the core signs this provider's requests (with the environment's AWS credentials)
+  // rather than the Worker putting a key in a header.
+  bool signs_requests() const { return key_header.empty(); }
 };
 
 }  // namespace llmroute::providers

@@ -1,6 +1,7 @@
 #include "providers/registry.hpp"
 
 #include "providers/anthropic/anthropic.hpp"
+#include "providers/bedrock/bedrock.hpp"
 #include "providers/cohere/cohere.hpp"
 #include "providers/openai/openai.hpp"
 
@@ -16,6 +17,9 @@ constexpr Provider kProviders[] = {
      anthropic::parse_error, anthropic::new_stream},
     {"cohere", "COHERE_API_KEY", "authorization", "Bearer ", cohere::build_request, cohere::parse_answer, cohere::parse_error,
      cohere::new_stream},
+    // No key header: requests are signed in the core (SigV4) with the environment's AWS credentials.
+    {"aws-bedrock", kAwsSecretAccessKeySecret, "", "", bedrock::build_request, bedrock::parse_answer, bedrock::parse_error,
+     bedrock::new_stream},
 };
 
 }  // namespace
@@ -40,6 +44,7 @@ namespace llmroute::providers {
 std::vector<std::string_view> secret_names() {
   std::vector<std::string_view> out;
   for (const Provider& p : kProviders) out.push_back(p.key_secret);
+  out.push_back(kAwsSessionTokenSecret);
   out.push_back(kGatewayTokenSecret);
   return out;
 }

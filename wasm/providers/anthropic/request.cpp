@@ -1,6 +1,7 @@
 #include <array>
 
 #include "providers/anthropic/anthropic.hpp"
+#include "providers/content.hpp"
 
 namespace llmroute::providers::anthropic {
 
@@ -11,63 +12,18 @@ constexpr std::array<std::string_view, 16> kHandled = {
     "model", "models", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "stream",
     "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user", "n", "response_format"};
 
-// "data:image/png;base64,AAAA" -> {type: base64, media_type, data}; other URLs are passed by URL.
-json image_source(const std::string& url) {
-  const std::string prefix = "data:";
-  const auto marker = url.find(";base64,");
-  if (url.rfind(prefix, 0) == 0 && marker != std::string::npos) {
-    return {{"type", "base64"}, {"media_type", url.substr(prefix.size(), marker - prefix.size())},
-            {"data", url.substr(marker + 8)}};
-  }
-  return {{"type", "url"}, {"url", url}};
+json text_block(const std::string& text) { return {{"type", "text"}, {"text", text}}; }
+
+// A data: URL goes as base64, any other URL by URL.
+Result<json> image_block(const std::string& url, const std::string& /*at*/) {
+  json source = {{"type", "url"}, {"url", url}};
+  if (auto data = parse_base64_data_url(url)) source = {{"type", "base64"}, {"media_type", data->media_type}, {"data", data->data}};
+  return json{{"type", "image"}, {"source", std::move(source)}};
 }
 
 // OpenAI content (a string or parts) -> Anthropic content blocks.
-Result<json> content_blocks(const json& content, const std::string& param) {
-  json blocks = json::array();
-  if (content.is_string()) {
-    if (!content.get_ref<const std::string&>().empty()) blocks.push_back({{"type", "text"}, {"text", content}});
-    return blocks;
-  }
-  if (!content.is_array()) return blocks;  // null: no content
-  std::size_t index = 0;
-  for (const json& part : content) {
-    const std::string at = param + "[" + std::to_string(index++) + "]";
-    const std::string* type = find_string(part, "type");
-    if (type != nullptr && *type == "text") {
-      blocks.push_back({{"type", "text"}, {"text", *find_string(part, "text")}});  // checked when the request was parsed
-    } else if (type != nullptr && *type == "image_url") {
-      const json* image = find_object(part, "image_url");
-      const std::string* url = image ? find_string(*image, "url") : nullptr;
-      if (url == nullptr) return client_error("'" + at + ".image_url.url' must be a string", at + ".image_url.url", "invalid_type");
-      blocks.push_back({{"type", "image"}, {"source", image_source(*url)}});
-    } else {
-      return unsupported_parameter("content parts of type '" + (type ? *type : std::string("?")) + "' cannot be sent to anthropic", at);
-    }
-  }
-  return blocks;
-}
-
-// Text of a system/developer message, whatever its content form.
-std::string text_of(const json& content) {
-  if (content.is_string()) return content.get<std::string>();
-  std::string out;
-  if (content.is_array()) {
-    for (const json& part : content) {
-      if (const std::string* text = find_string(part, "text")) out += (out.empty() ? "" : "\n") + *text;
-    }
-  }
-  return out;
-}
-
-// Anthropic wants user and assistant turns to alternate: consecutive turns of one role merge.
-void push_turn(json& messages, const std::string& role, json blocks) {
-  if (blocks.empty()) return;
-  if (!messages.empty() && messages.back()["role"] == role) {
-    for (json& b : blocks) messages.back()["content"].push_back(std::move(b));
-    return;
-  }
-  messages.push_back({{"role", role}, {"content", std::move(blocks)}});
+Result<json> anthropic_blocks(const json& content, const std::string& param) {
+  return content_blocks(content, param, "anthropic", text_block, image_block);
 }
 
 Result<json> translate_tool_choice(const json& choice, bool parallel_allowed) {
@@ -91,7 +47,7 @@ Result<json> translate_tool_choice(const json& choice, bool parallel_allowed) {
 
 }  // namespace
 
-Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model) {
+Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model, const RequestContext& /*context*/) {
   const json& in = request.body;
   json body = json::object();
   body["model"] = std::string(model);
@@ -131,11 +87,11 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
     if (role == "system" || role == "developer") {
       system += (system.empty() ? "" : "\n\n") + text_of(c);
     } else if (role == "user") {
-      auto blocks = content_blocks(c, param + ".content");
+      auto blocks = anthropic_blocks(c, param + ".content");
       if (!blocks) return blocks.take_error();
       push_turn(messages, "user", std::move(*blocks));
     } else if (role == "assistant") {
-      auto blocks = content_blocks(c, param + ".content");
+      auto blocks = anthropic_blocks(c, param + ".content");
       if (!blocks) return blocks.take_error();
       if (const json* calls = find_array(message, "tool_calls")) {
         for (const json& call : *calls) {

@@ -3,6 +3,7 @@
 #include <tuple>
 
 #include "providers/cohere/cohere.hpp"
+#include "providers/content.hpp"
 
 namespace llmroute::providers::cohere {
 
@@ -56,18 +57,6 @@ Result<json> content_of(const json& content, const std::string& param, bool imag
     }
   }
   return parts;
-}
-
-// The text of text-only content, for an assistant turn's tool_plan.
-std::string text_of(const json& content) {
-  if (content.is_string()) return content.get<std::string>();
-  std::string out;
-  if (content.is_array()) {
-    for (const json& part : content) {
-      if (const std::string* text = find_string(part, "text")) out += *text;
-    }
-  }
-  return out;
 }
 
 // An assistant turn: its text, or, when it called tools, the calls with the text as their plan
@@ -159,7 +148,7 @@ Result<json> translate_response_format(const json& format) {
 
 }  // namespace
 
-Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model) {
+Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model, const RequestContext& /*context*/) {
   const json& in = request.body;
   json body = json::object();
   body["model"] = std::string(model);

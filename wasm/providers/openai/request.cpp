@@ -2,7 +2,7 @@
 
 namespace llmroute::providers::openai {
 
-Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model) {
+Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model, const RequestContext& /*context*/) {
   // Patch the client's own document: every field we do not model reaches OpenAI untouched.
   json body = request.body;
   body["model"] = std::string(model);
