@@ -192,6 +192,9 @@ void append_action(std::string& out, const core::Action& action) {
     field("reasoning_tokens", record->usage.reasoning_tokens);
     field("cost_micro_usd", record->cost.micro_usd);
     text("cost_status", cost_status_name(record->cost.status));
+    text("rate_set", record->cost.rate_set);
+    text("price_version", record->price_version);
+    field("cache_write_1h_prompt_tokens", record->usage.cache_write_1h_prompt_tokens);
     field("latency_ms", record->latency_ms);
     out += '}';
   }

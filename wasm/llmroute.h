@@ -20,7 +20,8 @@
  * times and money travel inside the JSON, exact up to 2^53.
  *
  * Documents
- *   router_new input : {"config": <routing config>, "environment": {"gateway_base_url": "...",
+ *   router_new input : {"config": <routing config>, "catalog": <price catalog, optional>,
+ *                       "environment": {"gateway_base_url": "...",
  *                        "secrets_set": ["OPENAI_API_KEY", ...]}}   (names of the Worker's non-empty
  *                      string bindings: never a value)
  *   router_new result: {"max_body_bytes":N,"max_header_bytes":N,"cors_origins":[...],
@@ -45,7 +46,8 @@
  *                      {"type":"record_usage","key","route","provider","model","status","outcome","attempts",
  *                        "prompt_tokens","completion_tokens","cached_prompt_tokens",
  *                        "cache_write_prompt_tokens","reasoning_tokens","cost_micro_usd",
- *                        "cost_status","latency_ms"}
+ *                        "cost_status","rate_set","price_version","cache_write_1h_prompt_tokens",
+ *                        "latency_ms"}
  *   secret_headers name a Worker secret; the Worker puts "<prefix><value>" in that header at fetch
  *   time, so secret values never enter the module.
  */

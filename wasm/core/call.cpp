@@ -141,7 +141,7 @@ void Call::on_ended(const UpstreamEnded& e) {
                         {AttemptOutcome::RetryableError, status, "status_" + std::to_string(status), error.message, retry_after},
                         e.now_ms);
   }
-  if (is_target_fault_status(status) || status < 400) {
+  if (is_target_fault_status(status) || status < 400 || status > 599) {  // 6xx+: no Response can carry it
     // The key, permission or model name of this target is wrong: llmroute's problem, not the
     // client's. The provider's own words may quote part of a key, so they are not passed on.
     return fail_attempt(*awaiting,
@@ -196,12 +196,12 @@ void Call::on_disconnected(const ClientDisconnected& e) {
   // Nobody is listening any more: stop the upstream and account for what happened.
   if (auto* streaming = std::get_if<Streaming>(&state_)) {
     actions_.push_back(CancelUpstream{streaming->attempt});
-    actions_.push_back(stream_record(*streaming, "client_disconnected", e.now_ms));
+    record(stream_record(*streaming, "client_disconnected", e.now_ms));
     state_ = Done{};
     return;
   }
   if (auto* awaiting = std::get_if<AwaitingUpstream>(&state_)) actions_.push_back(CancelUpstream{awaiting->attempt});
-  actions_.push_back(RecordUsage{plan_.key, plan_.route, {}, {}, 499, "client_disconnected", attempts_sent_, {}, {},
+  record(RecordUsage{plan_.key, plan_.route, {}, {}, 499, "client_disconnected", attempts_sent_, {}, {},
                                  e.now_ms - started_ms_});
   state_ = Done{};
 }
@@ -280,7 +280,7 @@ void Call::end_stream(Streaming& streaming, std::int64_t now_ms) {
   }
   actions_.push_back(RespondBytes{"data: [DONE]\n\n"});
   actions_.push_back(RespondEnd{});
-  actions_.push_back(stream_record(streaming, "ok", now_ms));
+  record(stream_record(streaming, "ok", now_ms));
   state_ = Done{};
 }
 
@@ -289,7 +289,7 @@ void Call::end_stream_with_error(Streaming& streaming, std::string_view code, st
   Error error{ErrorKind::Upstream, 502, "upstream_error", std::string(code), std::string(message), {}};
   actions_.push_back(RespondBytes{"data: " + openai_error_body(error) + "\n\n"});
   actions_.push_back(RespondEnd{});
-  actions_.push_back(stream_record(streaming, "stream_interrupted", now_ms));
+  record(stream_record(streaming, "stream_interrupted", now_ms));
   state_ = Done{};
 }
 
@@ -297,8 +297,8 @@ RecordUsage Call::stream_record(const Streaming& streaming, std::string outcome,
   const Candidate& candidate = plan_.candidates[streaming.candidate];
   const auto& stream = *streaming.stream;
   const Cost cost = stream.has_usage()
-                        ? price_usage(router_->config().prices, candidate.target.provider, candidate.target.model, stream.usage())
-                        : Cost{0, CostStatus::Absent};
+                        ? price_usage(router_->prices(), candidate.target.provider, candidate.target.model, stream.usage())
+                        : Cost{0, CostStatus::Absent, {}};
   return RecordUsage{plan_.key, plan_.route, candidate.target.provider, candidate.target.model, 200, std::move(outcome),
                      attempts_sent_, stream.usage(), cost, now_ms - started_ms_};
 }
@@ -392,8 +392,8 @@ void Call::succeed(AwaitingUpstream& awaiting, providers::Answer answer, std::in
   const Candidate& candidate = plan_.candidates[awaiting.candidate];
   trace_.push_back(record_for(awaiting, AttemptOutcome::Ok, now_ms));
   Cost cost = answer.has_usage
-                  ? price_usage(router_->config().prices, candidate.target.provider, candidate.target.model, answer.usage)
-                  : Cost{0, CostStatus::Absent};
+                  ? price_usage(router_->prices(), candidate.target.provider, candidate.target.model, answer.usage)
+                  : Cost{0, CostStatus::Absent, {}};
   Respond respond{200, answer_headers(candidate), std::move(answer.body)};
   respond.headers.push_back({"x-llmroute-cost-usd", format_scaled(cost.micro_usd, kMicroScale)});
   respond.headers.push_back({"x-llmroute-cost-status", std::string(cost_status_name(cost.status))});
@@ -459,12 +459,17 @@ void Call::exhausted(std::int64_t now_ms, std::string_view why) {
   finish(std::move(respond), RecordUsage{plan_.key, plan_.route, {}, {}, status, code, attempts_sent_, {}, {}, now_ms - started_ms_});
 }
 
-void Call::finish(Respond respond, RecordUsage record) {
+void Call::finish(Respond respond, RecordUsage usage) {
   if (!plan_.route.empty()) respond.headers.push_back({"x-llmroute-route", plan_.route});
   respond.headers.push_back({"x-llmroute-attempts", format_attempts_header(trace_)});
   actions_.push_back(std::move(respond));
-  actions_.push_back(std::move(record));
+  record(std::move(usage));
   state_ = Done{};
+}
+
+void Call::record(RecordUsage usage) {
+  usage.price_version = router_->prices().version;
+  actions_.push_back(std::move(usage));
 }
 
 std::int64_t Call::backoff_ms(const RetryPolicy& retry, int failed_tries) {

@@ -85,8 +85,9 @@ struct RecordUsage {
   std::string outcome;   // ok, client_error, upstream_error, ...
   int attempts = 0;      // attempts sent upstream
   Usage usage;
-  Cost cost;
+  Cost cost;              // with the rate set used
   std::int64_t latency_ms = 0;
+  std::string price_version{};  // the catalog (and config) version the prices came from
 };
 using Action = std::variant<SendUpstream, CancelUpstream, Respond, RespondHead, RespondBytes, RespondEnd, RecordUsage>;
 
@@ -162,7 +163,8 @@ class Call {
   void succeed(AwaitingUpstream& awaiting, providers::Answer answer, std::int64_t now_ms);
   void answer_client_error(AwaitingUpstream& awaiting, const providers::UpstreamError& error, std::int64_t now_ms);
   void exhausted(std::int64_t now_ms, std::string_view why);
-  void finish(Respond respond, RecordUsage record);
+  void finish(Respond respond, RecordUsage usage);
+  void record(RecordUsage usage);  // every usage record leaves through here
   std::int64_t backoff_ms(const RetryPolicy& retry, int failed_tries);
   bool is_retryable_status(const RetryPolicy& retry, int status) const;
 

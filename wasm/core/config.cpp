@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "core/catalog.hpp"
+#include "core/config_check.hpp"
 #include "providers/registry.hpp"
 #include "util/decimal.hpp"
 
@@ -12,75 +14,6 @@ namespace {
 
 constexpr int kMaxAttempts = 10;
 constexpr std::int64_t kMaxTimeoutMs = 15 * 60 * 1000;
-
-// JSONPath step for an object key: .name when it is a plain identifier, else ["name"].
-std::string key_path(const std::string& parent, std::string_view key) {
-  const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-  if (plain) return parent + "." + std::string(key);
-  std::string quoted;
-  append_json_string(quoted, key);
-  return parent + "[" + quoted + "]";
-}
-
-std::string index_path(const std::string& parent, std::size_t index) {
-  return parent + "[" + std::to_string(index) + "]";
-}
-
-// Collects problems; every check names the path of the value it looked at.
-class Checker {
- public:
-  explicit Checker(std::vector<ConfigProblem>& problems) : problems_(problems) {}
-
-  void problem(std::string path, std::string message) { problems_.push_back({std::move(path), std::move(message)}); }
-
-  // Reports keys of `obj` that are not in `known`: a misspelt option must not be silently ignored.
-  void only_known_keys(const json& obj, const std::string& path, std::initializer_list<std::string_view> known) {
-    for (auto it = obj.begin(); it != obj.end(); ++it) {
-      if (std::find(known.begin(), known.end(), it.key()) == known.end()) {
-        std::string list;
-        for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-        problem(key_path(path, it.key()), "unknown field (expected one of: " + list + ")");
-      }
-    }
-  }
-
-  // Reads an integer in [min, max] into `out` when present; reports a wrong type or range.
-  template <typename Int>
-  void integer(const json& obj, std::string_view key, const std::string& path, std::int64_t min, std::int64_t max,
-               Int& out) {
-    const json* v = find(obj, key);
-    if (v == nullptr) return;
-    const auto n = v->is_number() ? as_int64(*v) : std::nullopt;
-    if (!n) return problem(key_path(path, key), "must be an integer");
-    if (*n < min || *n > max) {
-      return problem(key_path(path, key),
-                     "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + std::to_string(*n));
-    }
-    out = static_cast<Int>(*n);
-  }
-
-  void boolean(const json& obj, std::string_view key, const std::string& path, bool& out) {
-    const json* v = find(obj, key);
-    if (v == nullptr) return;
-    if (!v->is_boolean()) return problem(key_path(path, key), "must be true or false");
-    out = v->get<bool>();
-  }
-
-  const json* object(const json& obj, std::string_view key, const std::string& path) {
-    const json* v = find(obj, key);
-    if (v == nullptr) return nullptr;
-    if (!v->is_object()) {
-      problem(key_path(path, key), "must be an object");
-      return nullptr;
-    }
-    return v;
-  }
-
- private:
-  std::vector<ConfigProblem>& problems_;
-};
 
 void parse_retry(const json& retry, const std::string& path, RetryPolicy& out, Checker& check) {
   if (!retry.is_object()) return check.problem(path, "must be an object");
@@ -140,32 +73,6 @@ void parse_route(const std::string& name, const json& value, const std::string& 
     parse_target((*targets)[i], index_path(at, i), defaults, target, check);
     out.targets.push_back(std::move(target));
   }
-}
-
-void parse_price(const json& value, const std::string& path, ModelPrice& out, Checker& check) {
-  if (!value.is_object()) return check.problem(path, "must be an object of USD-per-million-token rates");
-  check.only_known_keys(value, path, {"input", "output", "cached_input", "cache_write"});
-  auto rate = [&](std::string_view key, std::int64_t& field) {
-    const json* v = find(value, key);
-    if (v == nullptr) return false;
-    const auto parsed = json_decimal_scaled(*v, kMicroScale);
-    if (!parsed || *parsed < 0 || *parsed > kMaxRatePerMtok) {
-      check.problem(key_path(path, key),
-                    "must be a non-negative decimal USD per million tokens with at most 6 decimal places, e.g. \"0.15\"");
-      return false;
-    }
-    field = *parsed;
-    return true;
-  };
-  if (!rate("input", out.input_per_mtok)) {
-    if (find(value, "input") == nullptr) check.problem(key_path(path, "input"), "is required");
-  }
-  if (!rate("output", out.output_per_mtok)) {
-    if (find(value, "output") == nullptr) check.problem(key_path(path, "output"), "is required");
-  }
-  // Without a cache rate, cached and written tokens cost what ordinary input costs.
-  if (!rate("cached_input", out.cached_input_per_mtok)) out.cached_input_per_mtok = out.input_per_mtok;
-  if (!rate("cache_write", out.cache_write_per_mtok)) out.cache_write_per_mtok = out.input_per_mtok;
 }
 
 void parse_gateway(const json& value, const std::string& path, GatewaySettings& out, Checker& check) {
@@ -297,6 +204,7 @@ bool split_provider_model(std::string_view text, std::string& provider, std::str
 Config parse_config(const json& doc, std::vector<ConfigProblem>& problems) {
   Checker check(problems);
   Config config;
+  config.prices.version = "config";
   const std::string root = "$";
   if (!doc.is_object()) {
     check.problem(root, "the config must be a JSON object");
@@ -341,8 +249,8 @@ Config parse_config(const json& doc, std::vector<ConfigProblem>& problems) {
         continue;
       }
       ModelPrice price;
-      parse_price(it.value(), path, price, check);
-      config.prices.emplace(it.key(), price);
+      parse_model_price(it.value(), path, price, check);
+      config.prices.models.emplace(it.key(), std::move(price));
     }
   }
   if (const json* gateway = check.object(doc, "gateway", root)) parse_gateway(*gateway, "$.gateway", config.gateway, check);

@@ -27,9 +27,11 @@ struct Plan {
 
 class Router {
  public:
-  Router(Config config, Environment environment) : config_(std::move(config)), environment_(std::move(environment)) {}
+  Router(Config config, Environment environment, PriceTable prices)
+      : config_(std::move(config)), environment_(std::move(environment)), prices_(std::move(prices)) {}
 
-  // Parses {"config": {...}, "environment": {...}}; on failure `problems` lists every issue.
+  // Parses {"config": {...}, "environment": {...}, "catalog": {...}?}; on failure `problems` lists
+  // every issue. The config's own prices override the catalog's, model by model.
   static std::shared_ptr<const Router> create(const json& doc, std::vector<ConfigProblem>& problems);
 
   // The configured key whose hash matches `presented`: 401 when missing or unknown. Every configured
@@ -41,6 +43,7 @@ class Router {
 
   const Config& config() const { return config_; }
   const Environment& environment() const { return environment_; }
+  const PriceTable& prices() const { return prices_; }
 
   // Gateway URL, headers and secret headers for one attempt at `target`.
   std::string upstream_url(const providers::Provider& provider, std::string_view path) const;
@@ -53,6 +56,7 @@ class Router {
 
   Config config_;
   Environment environment_;
+  PriceTable prices_;
 };
 
 }  // namespace llmroute::core

@@ -3,6 +3,7 @@
 
 import wasmModule from "../build/llmroute.wasm";
 import bundledConfig from "../config/llmroute.config.json";
+import priceCatalog from "../config/prices.json";
 import { Core, CoreError } from "./core.mjs";
 import { driveCall } from "./drive.mjs";
 import { coreErrorResponse, errorResponse, jsonResponse } from "./http.mjs";
@@ -149,6 +150,7 @@ function currentRouter(env) {
   if (routerCache?.handle && routerCache.core === core) core.routerFree(routerCache.handle);
   const created = core.routerNew({
     config,
+    catalog: priceCatalog,
     environment: { gateway_base_url: env.AI_GATEWAY_BASE_URL ?? "", secrets_set: secretsSet },
   });
   routerCache = { key, core, ...created };
