@@ -49,16 +49,17 @@ export function withTestKeys(config) {
  * @param {{gatewayUrl: string, secrets?: Record<string,string>, config?: object|string}} options
  *   secrets: Worker secrets (default: the OpenAI key only); config: the routing config, passed
  *   through the LLMROUTE_CONFIG var (default: the bundled one), with the test keys added; a string
- *   is passed as is, to test invalid JSON.
+ *   is passed as is, to test invalid JSON. persist: a folder keeping the Durable Object's SQLite
+ *   state across starts (default: none kept).
  */
-export async function startLlmroute({ gatewayUrl, secrets = { OPENAI_API_KEY: TEST_SECRETS.OPENAI_API_KEY }, config = bundledConfig }) {
+export async function startLlmroute({ gatewayUrl, secrets = { OPENAI_API_KEY: TEST_SECRETS.OPENAI_API_KEY }, config = bundledConfig, persist = false }) {
   const bindings = { AI_GATEWAY_BASE_URL: { type: "plain_text", value: gatewayUrl } };
   for (const [name, value] of Object.entries(secrets)) bindings[name] = { type: "secret_text", value };
   bindings.LLMROUTE_CONFIG = { type: "plain_text", value: typeof config === "string" ? config : JSON.stringify(withTestKeys(config)) };
   const worker = await unstable_startWorker({
     config: `${root}wrangler.toml`,
     bindings,
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist: false, watch: false, logLevel: process.env.LLMROUTE_TEST_LOG_LEVEL ?? "none" },
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, logLevel: process.env.LLMROUTE_TEST_LOG_LEVEL ?? "none" },
   });
   await worker.ready;
   const url = await worker.url;

@@ -5,6 +5,7 @@
 
 #include "core/catalog.hpp"
 #include "core/config_check.hpp"
+#include "util/decimal.hpp"
 #include "providers/registry.hpp"
 #include "util/decimal.hpp"
 
@@ -58,12 +59,39 @@ void parse_target(const json& value, const std::string& path, const Target& defa
   }
 }
 
+void parse_budgets(const json& obj, const std::string& path, std::vector<Budget>& out, Checker& check) {
+  const json* list = find(obj, "budgets");
+  if (list == nullptr) return;
+  const std::string at = key_path(path, "budgets");
+  if (!list->is_array()) return check.problem(at, "must be an array of {usd, window}");
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const json& entry = (*list)[i];
+    const std::string entry_path = index_path(at, i);
+    if (!entry.is_object()) {
+      check.problem(entry_path, "must be an object {usd, window}");
+      continue;
+    }
+    check.only_known_keys(entry, entry_path, {"usd", "window"});
+    Budget budget;
+    const json* usd = find(entry, "usd");
+    const auto limit = usd ? json_decimal_scaled(*usd, kMicroScale) : std::nullopt;
+    if (!limit || *limit <= 0) check.problem(key_path(entry_path, "usd"), "must be a positive decimal amount of USD, e.g. \"5.00\"");
+    else budget.limit_micro_usd = *limit;
+    const std::string* window = find_string(entry, "window");
+    if (window == nullptr || !parse_window(*window, budget.window)) {
+      check.problem(key_path(entry_path, "window"), "must be hour, day or month (fixed UTC windows)");
+    }
+    out.push_back(budget);
+  }
+}
+
 void parse_route(const std::string& name, const json& value, const std::string& path, const Target& defaults,
                  Route& out, Checker& check) {
   out.name = name;
   if (!value.is_object()) return check.problem(path, "must be an object with a targets list");
-  check.only_known_keys(value, path, {"targets", "deadline_ms"});
+  check.only_known_keys(value, path, {"targets", "deadline_ms", "budgets"});
   check.integer(value, "deadline_ms", path, 1, kMaxTimeoutMs, out.deadline_ms);
+  parse_budgets(value, path, out.budgets, check);
   const json* targets = find(value, "targets");
   const std::string at = key_path(path, "targets");
   if (targets == nullptr) return check.problem(at, "is required: a list of \"provider/model\" targets");
@@ -134,8 +162,10 @@ void parse_keys(const json& value, const Config& config, std::vector<ClientKey>&
       check.problem(at, "must be an object with name and sha256");
       continue;
     }
-    check.only_known_keys(entry, at, {"name", "sha256", "routes", "models", "admin"});
+    check.only_known_keys(entry, at, {"name", "sha256", "routes", "models", "admin", "budgets", "requests_per_minute"});
     ClientKey key;
+    parse_budgets(entry, at, key.budgets, check);
+    check.integer(entry, "requests_per_minute", at, 0, 1'000'000, key.requests_per_minute);
     const std::string* name = find_string(entry, "name");
     if (name == nullptr || name->empty()) check.problem(key_path(at, "name"), "is required: a name for usage reports");
     else key.name = *name;

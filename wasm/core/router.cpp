@@ -48,6 +48,8 @@ Result<const ClientKey*> Router::authenticate(std::string_view presented) const 
 Result<Plan> Router::plan(const ChatRequest& request, const ClientKey& key) const {
   Plan plan;
   plan.key = key.name;
+  plan.key_budgets = key.budgets;
+  plan.requests_per_minute = key.requests_per_minute;
   if (!request.models.empty()) {
     // An OpenRouter-style list: `model` (when given) first, then each entry, in order.
     std::vector<std::string> chain;
@@ -73,6 +75,7 @@ std::optional<Error> Router::expand(const std::string& name, const ClientKey& ke
     }
     if (single) plan.route = route.name;
     plan.deadline_ms = std::max(plan.deadline_ms, route.deadline_ms);
+    for (const Budget& budget : route.budgets) plan.route_budgets.emplace_back(route.name, budget);
     for (const Target& target : route.targets) plan.candidates.push_back(candidate_for(target));
     return std::nullopt;
   }
