@@ -169,18 +169,22 @@ PriceTable parse_catalog(const json& doc, std::vector<ConfigProblem>& problems) 
     check.problem("catalog.models", "is required: an object keyed by provider/model");
     return table;
   }
-  for (auto it = models->begin(); it != models->end(); ++it) {
-    const std::string path = key_path("catalog.models", it.key());
+  parse_model_prices(*models, "catalog.models", table, check);
+  return table;
+}
+
+void parse_model_prices(const json& models, const std::string& path, PriceTable& out, Checker& check) {
+  for (auto it = models.begin(); it != models.end(); ++it) {
+    const std::string at = key_path(path, it.key());
     std::string provider, model;
     if (!split_provider_model(it.key(), provider, model)) {
-      check.problem(path, "a model key must be \"provider/model\"");
+      check.problem(at, "a price key must be \"provider/model\"");
       continue;
     }
     ModelPrice price;
-    parse_model_price(it.value(), path, price, check);
-    table.models.emplace(it.key(), std::move(price));
+    parse_model_price(it.value(), at, price, check);
+    out.models.emplace(it.key(), std::move(price));
   }
-  return table;
 }
 
 PriceTable import_litellm(const json& doc, std::string version, std::vector<ConfigProblem>& problems) {

@@ -19,6 +19,9 @@ class Checker;
 //    "context_window": 200000, "max_output": 64000, "capabilities": ["tools", "vision"], "effective": "2025-09-29"}
 void parse_model_price(const json& value, const std::string& path, ModelPrice& out, Checker& check);
 
+// An object of such entries keyed by "provider/model" (the catalog's models, the config's prices).
+void parse_model_prices(const json& models, const std::string& path, PriceTable& out, Checker& check);
+
 // {"format": "llmroute-prices-v1", "version": "...", "models": {"provider/model": {...}}}, or a
 // LiteLLM catalog (recognised by its entries' litellm_provider).
 PriceTable parse_catalog(const json& doc, std::vector<ConfigProblem>& problems);

@@ -270,19 +270,7 @@ Config parse_config(const json& doc, std::vector<ConfigProblem>& problems) {
     check.problem("$.routes", "no routes are defined and direct_models is false: no request could be served");
   }
 
-  if (const json* prices = check.object(doc, "prices", root)) {
-    for (auto it = prices->begin(); it != prices->end(); ++it) {
-      const std::string path = key_path("$.prices", it.key());
-      std::string provider, model;
-      if (!split_provider_model(it.key(), provider, model)) {
-        check.problem(path, "a price key must be \"provider/model\"");
-        continue;
-      }
-      ModelPrice price;
-      parse_model_price(it.value(), path, price, check);
-      config.prices.models.emplace(it.key(), std::move(price));
-    }
-  }
+  if (const json* prices = check.object(doc, "prices", root)) parse_model_prices(*prices, "$.prices", config.prices, check);
   if (const json* gateway = check.object(doc, "gateway", root)) parse_gateway(*gateway, "$.gateway", config.gateway, check);
   if (const json* limits = check.object(doc, "limits", root)) parse_limits(*limits, "$.limits", config.limits, check);
   if (const json* keys = find(doc, "keys")) parse_keys(*keys, config, config.keys, check);
