@@ -95,8 +95,8 @@ async function handle(state, req, res) {
   if (!call) return gatewayError(res, 404, `No route for ${slug}${providerPath}`);
   if (req.method !== "POST") return gatewayError(res, 405, "Method Not Allowed");
 
-  const requestId = provider.newRequestId();
-  const headers = { ...gatewayHeaders(), ...(provider.requestIdHeader ? { [provider.requestIdHeader]: requestId } : {}) };
+  const requestId = provider.requestIdHeader ? provider.newRequestId() : null;
+  const headers = { ...gatewayHeaders(), ...(requestId ? { [provider.requestIdHeader]: requestId } : {}) };
   const providerError = (status, detail) => sendJson(res, status, headers, provider.errorBody(status, detail, requestId));
   if (!state.byok && !provider.hasCredentials(req.headers)) return providerError(provider.missingKeyStatus ?? 401);
   const invalid = provider.validate(json, req.headers, call);

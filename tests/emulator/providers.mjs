@@ -108,8 +108,7 @@ export const PROVIDERS = {
   "google-ai-studio": {
     route: geminiRoute,
     authHeader: "x-goog-api-key",
-    requestIdHeader: null,  // Gemini names its answers in the body (responseId)
-    newRequestId: () => randomId("", 23),
+    requestIdHeader: null,  // Gemini names its answers in the body (responseId), not in a header
     hasCredentials: (headers) => (headers["x-goog-api-key"] ?? "").trim() !== "",
     missingKeyStatus: 403,
     validate: validateGemini,
