@@ -90,20 +90,22 @@ async function handle(state, req, res) {
     return gatewayError(res, 401, "Unauthorized", 2009);
   }
   const provider = Object.hasOwn(PROVIDERS, slug) ? PROVIDERS[slug] : null;
-  if (!provider || providerPath !== provider.path) return gatewayError(res, 404, `No route for ${slug}${providerPath}`);
+  // What the URL (or, for most providers, the body) says: the model, and whether to stream.
+  const call = provider?.route(providerPath, url.searchParams, json) ?? null;
+  if (!call) return gatewayError(res, 404, `No route for ${slug}${providerPath}`);
   if (req.method !== "POST") return gatewayError(res, 405, "Method Not Allowed");
 
-  const requestId = provider.newRequestId();
-  const headers = { ...gatewayHeaders(), [provider.requestIdHeader]: requestId };
+  const requestId = provider.requestIdHeader ? provider.newRequestId() : null;
+  const headers = { ...gatewayHeaders(), ...(requestId ? { [provider.requestIdHeader]: requestId } : {}) };
   const providerError = (status, detail) => sendJson(res, status, headers, provider.errorBody(status, detail, requestId));
-  if (!state.byok && !provider.hasCredentials(req.headers)) return providerError(401);
-  const invalid = provider.validate(json, req.headers);
+  if (!state.byok && !provider.hasCredentials(req.headers)) return providerError(provider.missingKeyStatus ?? 401);
+  const invalid = provider.validate(json, req.headers, call);
   if (invalid) return providerError(invalid.status, invalid);
 
-  const fault = takeFault(state, slug, json.model);
+  const fault = takeFault(state, slug, call.model);
   if (fault?.delayMs > 0 && !(await pause(state, fault.delayMs))) return;
   Object.assign(headers, fault?.headers);
-  const answer = buildAnswer(slug, json, provider.plan(json));
+  const answer = buildAnswer(slug, call.model, json, provider.plan(json));
   switch (fault?.kind) {
     case "drop":
       return req.socket.destroy();
@@ -111,10 +113,10 @@ async function handle(state, req, res) {
       return; // the socket stays open until the client gives up or close() is called
     case "status": {
       const status = fault.status ?? 500;
-      return send(res, status, { ...headers, "content-type": "application/json" }, fault.body ?? JSON.stringify(provider.errorBody(status, { model: json.model }, requestId)));
+      return send(res, status, { ...headers, "content-type": "application/json" }, fault.body ?? JSON.stringify(provider.errorBody(status, { model: call.model }, requestId)));
     }
     case "malformed": {
-      const full = JSON.stringify(provider.success(answer, json.model));
+      const full = JSON.stringify(provider.success(answer, call.model));
       return send(res, fault.status ?? 200, { ...headers, "content-type": "application/json" }, fault.body ?? full.slice(0, full.length >> 1));
     }
     case "wrong-content-type": {
@@ -124,8 +126,8 @@ async function handle(state, req, res) {
   }
   // Only "truncate" or no kind (a delay or extra headers only) get here.
   const cutAfterEvents = fault?.kind === "truncate" ? (fault.afterEvents ?? 2) : Infinity;
-  if (json.stream === true) return stream(state, res, headers, provider.streamEvents(answer, json.model, json), cutAfterEvents);
-  const text = JSON.stringify(provider.success(answer, json.model));
+  if (call.stream) return stream(state, res, headers, provider.streamEvents(answer, call.model, json), cutAfterEvents);
+  const text = JSON.stringify(provider.success(answer, call.model));
   if (cutAfterEvents === Infinity) return send(res, 200, { ...headers, "content-type": "application/json" }, text);
   // Truncated plain body: the head promises the full length, half arrives, then the connection dies.
   res.writeHead(200, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(text) });

@@ -1,13 +1,16 @@
 // What each emulated provider looks like on the wire: one table entry per provider.
 //
-// An entry knows its path under the gateway, how its auth header looks, how it
-// rejects a bad request, and how it writes answers, streams and errors. The
+// An entry knows its route under the gateway (which paths it serves, and where
+// the model and the wish to stream are said: the body, or for Gemini the path),
+// how its auth header looks, how it rejects a bad request, and how it writes
+// answers, streams and errors. The
 // answer itself (text or tool call, token counts, finish reason) is decided
 // once by buildAnswer(), so every provider says the same thing in its own shape.
 // Body shapes follow the recordings described in shared/fixtures/README.md.
 
 import { STATUS_CODES } from "node:http";
 import { randomBytes } from "node:crypto";
+import { Buffer } from "node:buffer";
 
 // ---- deterministic answers, exported so tests can compute expected values ----
 
@@ -22,13 +25,20 @@ export function estimateCompletionTokens(text) {
 }
 
 /**
- * Prompt tokens for a parsed request body (OpenAI or Anthropic):
- * ceil(characters of all message text, plus an Anthropic top-level `system`, / 4) + 4 per message.
+ * Prompt tokens for a parsed request body (OpenAI, Anthropic or Gemini):
+ * ceil(characters of all message text, plus an Anthropic `system` or a Gemini `systemInstruction`, / 4)
+ * + 4 per message (Gemini: per content).
  */
 export function estimatePromptTokens(request) {
-  const messages = Array.isArray(request?.messages) ? request.messages : [];
-  const chars = messages.reduce((sum, m) => sum + textOf(m?.content).length, textOf(request?.system).length);
-  return Math.ceil(chars / 4) + 4 * messages.length;
+  const turns = Array.isArray(request?.messages) ? request.messages : Array.isArray(request?.contents) ? request.contents : [];
+  const system = textOf(request?.system) + textOf(request?.systemInstruction?.parts);
+  const chars = turns.reduce((sum, m) => sum + textOf(m?.content ?? m?.parts).length, system.length);
+  return Math.ceil(chars / 4) + 4 * turns.length;
+}
+
+/** Thinking tokens a Gemini model reports beside its answer: thinking models (2.5, 3) think a fixed 21. */
+export function geminiThoughtTokens(model) {
+  return /^gemini-(2\.5|3)/.test(model ?? "") ? 21 : 0;
 }
 
 // Text of a content value: a string, or blocks/parts with `text` (tool results nest `content`).
@@ -43,12 +53,12 @@ function textOf(content) {
  * { toolName: string | null, maxTokens: number | null }.
  * finish is provider-neutral: "stop" | "length" | "tool".
  */
-export function buildAnswer(provider, request, plan) {
+export function buildAnswer(provider, model, request, plan) {
   const promptTokens = estimatePromptTokens(request);
   if (plan.toolName) {
     return { text: "", toolName: plan.toolName, finish: "tool", promptTokens, completionTokens: estimateCompletionTokens(`${plan.toolName}{}`) };
   }
-  let text = replyText(provider, request.model);
+  let text = replyText(provider, model);
   let finish = "stop";
   if (Number.isInteger(plan.maxTokens) && plan.maxTokens >= 0 && estimateCompletionTokens(text) > plan.maxTokens) {
     text = text.slice(0, plan.maxTokens * 4);
@@ -61,7 +71,7 @@ export function buildAnswer(provider, request, plan) {
 
 export const PROVIDERS = {
   openai: {
-    path: "/chat/completions",
+    route: bodyRoute("/chat/completions"),
     authHeader: "authorization",
     requestIdHeader: "x-request-id",
     newRequestId: () => `req_${randomBytes(16).toString("hex")}`,
@@ -77,7 +87,7 @@ export const PROVIDERS = {
     errorBody: openAiError,
   },
   anthropic: {
-    path: "/v1/messages",
+    route: bodyRoute("/v1/messages"),
     authHeader: "x-api-key",
     requestIdHeader: "request-id",
     newRequestId: () => randomId("req_011C", 20),
@@ -95,7 +105,30 @@ export const PROVIDERS = {
     streamEvents: anthropicEvents,
     errorBody: anthropicError,
   },
+  "google-ai-studio": {
+    route: geminiRoute,
+    authHeader: "x-goog-api-key",
+    requestIdHeader: null,  // Gemini names its answers in the body (responseId), not in a header
+    hasCredentials: (headers) => (headers["x-goog-api-key"] ?? "").trim() !== "",
+    missingKeyStatus: 403,
+    validate: validateGemini,
+    plan(request) {
+      const last = request.contents.at(-1);
+      // Function results come back as a user turn of functionResponse parts: answer those with text.
+      const userTurn = last?.role !== "model" && !last?.parts?.some((p) => p?.functionResponse);
+      const tool = Array.isArray(request.tools) && userTurn ? request.tools.flatMap((t) => t?.functionDeclarations ?? [])[0]?.name : null;
+      return { toolName: typeof tool === "string" ? tool : null, maxTokens: request.generationConfig?.maxOutputTokens ?? null };
+    },
+    success: geminiResponse,
+    streamEvents: geminiEvents,
+    errorBody: geminiError,
+  },
 };
+
+/** The route of providers whose path is fixed and whose body names the model and asks for a stream. */
+function bodyRoute(path) {
+  return (providerPath, _query, request) => (providerPath === path ? { model: request?.model, stream: request?.stream === true } : null);
+}
 
 // ---- OpenAI Chat Completions ----
 
@@ -280,6 +313,143 @@ function anthropicEvents(answer, model) {
     }),
     event("message_stop", { type: "message_stop" }),
   ];
+}
+
+// ---- Google Gemini (generateContent) ----
+
+const GEMINI_FINISH = { stop: "STOP", length: "MAX_TOKENS", tool: "STOP" };
+// The model is in the path. The JSON-array form of streamGenerateContent (no alt=sse) is not
+// emulated: llmroute never asks for it.
+const GEMINI_PATH = /^\/(v1|v1beta)\/models\/([\w.-]+):(generateContent|streamGenerateContent)$/;
+const GEMINI_FIELDS = new Set(["contents", "systemInstruction", "tools", "toolConfig", "generationConfig", "safetySettings", "cachedContent"]);
+const GEMINI_CONFIG_FIELDS = new Set([
+  "maxOutputTokens", "temperature", "topP", "topK", "stopSequences", "seed", "presencePenalty", "frequencyPenalty", "candidateCount",
+  "responseMimeType", "responseSchema", "responseJsonSchema", "responseModalities", "thinkingConfig", "responseLogprobs", "logprobs",
+]);
+const GEMINI_SIGNATURE = /^emulator-thought:([\w.-]+):[0-9a-f]{16}$/;
+
+// [status, message] by HTTP status; `{model}` is filled in from the path.
+const GEMINI_ERRORS = {
+  400: ["INVALID_ARGUMENT", "Request contains an invalid argument."],
+  403: ["PERMISSION_DENIED", "Method doesn't allow unregistered callers (callers without established identity). Please use API key or other form of API consumer identity to call this API."],
+  404: ["NOT_FOUND", "models/{model} is not found for API version v1beta, or is not supported for generateContent. Call ModelService.ListModels to see the list of available models and their supported methods."],
+  429: ["RESOURCE_EXHAUSTED", "You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits."],
+  500: ["INTERNAL", "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting"],
+  503: ["UNAVAILABLE", "The service is currently unavailable."],
+  504: ["DEADLINE_EXCEEDED", "Deadline expired before operation could complete."],
+};
+// A quota error asks the client to wait, in its details rather than in a retry-after header.
+const GEMINI_RETRY_DELAY = "34s";
+
+function geminiRoute(providerPath, query) {
+  const match = GEMINI_PATH.exec(providerPath);
+  if (!match) return null;
+  const stream = match[3] === "streamGenerateContent";
+  if (stream && query.get("alt") !== "sse") return null;
+  return { model: match[2], stream };
+}
+
+function validateGemini(request, _headers, call) {
+  const invalid = (message) => ({ status: 400, message });
+  if (request === null || typeof request !== "object" || Array.isArray(request)) return invalid("Invalid JSON payload received. Unexpected token.");
+  // Gemini refuses fields it does not know, by name.
+  const unknown = Object.keys(request).find((key) => !GEMINI_FIELDS.has(key));
+  if (unknown) return invalid(`Invalid JSON payload received. Unknown name "${unknown}": Cannot find field.`);
+  const unknownConfig = Object.keys(request.generationConfig ?? {}).find((key) => !GEMINI_CONFIG_FIELDS.has(key));
+  if (unknownConfig) return invalid(`Invalid JSON payload received. Unknown name "${unknownConfig}" at 'generation_config': Cannot find field.`);
+  if (!Array.isArray(request.contents) || request.contents.length === 0) return invalid("* GenerateContentRequest.contents: contents is not specified\n");
+  for (const [index, content] of request.contents.entries()) {
+    if (content?.role !== undefined && content.role !== "user" && content.role !== "model") return invalid("Please use a valid role: user, model.");
+    if (!Array.isArray(content?.parts) || content.parts.length === 0) {
+      return invalid(`* GenerateContentRequest.contents[${index}].parts: contents.parts must not be empty.\n`);
+    }
+  }
+  if (/^gemini-3/.test(call.model)) return checkThoughtSignatures(request.contents);
+  return null;
+}
+
+// Gemini 3 wants back, on the first call of each model turn of the current exchange (since the
+// last user text), the signature it gave that call, unchanged.
+function checkThoughtSignatures(contents) {
+  const lastUserText = contents.findLastIndex((c) => c.role !== "model" && c.parts.some((p) => typeof p?.text === "string"));
+  for (const content of contents.slice(lastUserText + 1)) {
+    if (content.role !== "model") continue;
+    const position = content.parts.findIndex((p) => p?.functionCall);
+    if (position < 0) continue;
+    const { functionCall, thoughtSignature } = content.parts[position];
+    if (typeof thoughtSignature !== "string") {
+      return {
+        status: 400,
+        message: `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${functionCall.name}\` , position ${position + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`,
+      };
+    }
+    const signed = GEMINI_SIGNATURE.exec(Buffer.from(thoughtSignature, "base64").toString("utf8"));
+    if (!signed || signed[1] !== functionCall.name) return { status: 400, message: "Corrupted thought signature." };
+  }
+  return null;
+}
+
+/** An opaque signature for a call, checkable later without state: base64 of a marked text. */
+function geminiSignature(name) {
+  return Buffer.from(`emulator-thought:${name}:${randomBytes(8).toString("hex")}`).toString("base64");
+}
+
+function geminiError(status, detail = {}) {
+  const [code, message] = GEMINI_ERRORS[status] ?? [status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT", STATUS_CODES[status] ?? "Error"];
+  const error = { code: status, message: detail.message ?? message.replace("{model}", detail.model ?? ""), status: code };
+  if (status === 429) {
+    error.details = [
+      { "@type": "type.googleapis.com/google.rpc.Help", links: [{ description: "Learn more about Gemini API quotas", url: "https://ai.google.dev/gemini-api/docs/rate-limits" }] },
+      { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: GEMINI_RETRY_DELAY },
+    ];
+  }
+  return { error };
+}
+
+/** usageMetadata; `candidates` null while a stream has given no final count yet (as recorded). */
+function geminiUsage(answer, model, candidates) {
+  const thoughts = geminiThoughtTokens(model);
+  return {
+    promptTokenCount: answer.promptTokens,
+    ...(candidates === null ? {} : { candidatesTokenCount: candidates }),
+    totalTokenCount: answer.promptTokens + (candidates ?? 0) + thoughts,
+    promptTokensDetails: [{ modality: "TEXT", tokenCount: answer.promptTokens }],
+    ...(thoughts > 0 ? { thoughtsTokenCount: thoughts } : {}),
+  };
+}
+
+function geminiCandidate(parts, finish) {
+  return { content: { parts, role: "model" }, ...(finish ? { finishReason: GEMINI_FINISH[finish] } : {}), index: 0 };
+}
+
+function geminiToolPart(name) {
+  return { functionCall: { name, args: {} }, thoughtSignature: geminiSignature(name) };
+}
+
+function geminiResponse(answer, model) {
+  const parts = answer.toolName ? [geminiToolPart(answer.toolName)] : [{ text: answer.text }];
+  return {
+    candidates: [geminiCandidate(parts, answer.finish)],
+    usageMetadata: geminiUsage(answer, model, answer.completionTokens),
+    modelVersion: model,
+    responseId: randomId("", 23),
+  };
+}
+
+/** `data:` events separated by CRLF, each a whole response with only the new parts; no [DONE]. */
+function geminiEvents(answer, model) {
+  const responseId = randomId("", 23);
+  const event = (parts, final) => ({
+    candidates: [geminiCandidate(parts, final ? answer.finish : null)],
+    usageMetadata: geminiUsage(answer, model, final ? answer.completionTokens : null),
+    modelVersion: model,
+    responseId,
+  });
+  const pieces = answer.toolName ? [] : textPieces(answer.text);
+  const events = answer.toolName ? [event([geminiToolPart(answer.toolName)], false)] : pieces.map((text, i) => event([{ text }], i === pieces.length - 1));
+  // As recorded after a call: the finish comes in an event of its own, with an empty text part.
+  if (answer.toolName || pieces.length === 0) events.push(event([{ text: "" }], true));
+  return events.map((e) => `data: ${JSON.stringify(e)}\r\n\r\n`);
 }
 
 // ---- helpers ----

@@ -22,6 +22,7 @@ const { unstable_startWorker } = await import(requireFromWorker.resolve("wrangle
 export const TEST_SECRETS = Object.freeze({
   OPENAI_API_KEY: "sk-test-openai-4f9c2a7e1b",
   ANTHROPIC_API_KEY: "sk-ant-test-8d3e6b0c5a",
+  GOOGLE_AI_STUDIO_API_KEY: "AIza-test-gemini-2c7f9e4b",
   CF_AIG_TOKEN: "cf-aig-test-token-71e4d2",
 });
 

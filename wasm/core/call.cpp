@@ -188,7 +188,7 @@ void Call::on_ended(const UpstreamEnded& e) {
                         {AttemptOutcome::RetryableError, status, "status_" + std::to_string(status), error.message, retry_after},
                         e.now_ms);
   }
-  if (is_target_fault_status(status) || status < 400 || status > 599) {  // 6xx+: no Response can carry it
+  if (is_target_fault_status(status) || error.target_fault || status < 400 || status > 599) {  // 6xx+: no Response can carry it
     // The key, permission or model name of this target is wrong: llmroute's problem, not the
     // client's. The provider's own words may quote part of a key, so they are not passed on.
     return fail_attempt(*awaiting,

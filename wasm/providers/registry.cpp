@@ -1,6 +1,7 @@
 #include "providers/registry.hpp"
 
 #include "providers/anthropic/anthropic.hpp"
+#include "providers/gemini/gemini.hpp"
 #include "providers/openai/openai.hpp"
 
 namespace llmroute::providers {
@@ -13,6 +14,8 @@ constexpr Provider kProviders[] = {
      openai::new_stream},
     {"anthropic", "ANTHROPIC_API_KEY", "x-api-key", "", anthropic::build_request, anthropic::parse_answer,
      anthropic::parse_error, anthropic::new_stream},
+    {"google-ai-studio", "GOOGLE_AI_STUDIO_API_KEY", "x-goog-api-key", "", gemini::build_request, gemini::parse_answer,
+     gemini::parse_error, gemini::new_stream},
 };
 
 }  // namespace

@@ -16,13 +16,10 @@ Error unsupported(std::string message, std::string param) {
   return client_error(std::move(message), std::move(param), "unsupported_parameter");
 }
 
-// "data:image/png;base64,AAAA" -> {type: base64, media_type, data}; other URLs are passed by URL.
+// A base64 data URL -> {type: base64, media_type, data}; other URLs are passed by URL.
 json image_source(const std::string& url) {
-  const std::string prefix = "data:";
-  const auto marker = url.find(";base64,");
-  if (url.rfind(prefix, 0) == 0 && marker != std::string::npos) {
-    return {{"type", "base64"}, {"media_type", url.substr(prefix.size(), marker - prefix.size())},
-            {"data", url.substr(marker + 8)}};
+  if (auto data = parse_base64_data_url(url)) {
+    return {{"type", "base64"}, {"media_type", std::move(data->media_type)}, {"data", std::move(data->data)}};
   }
   return {{"type", "url"}, {"url", url}};
 }
@@ -51,18 +48,6 @@ Result<json> content_blocks(const json& content, const std::string& param) {
     }
   }
   return blocks;
-}
-
-// Text of a system/developer message, whatever its content form.
-std::string text_of(const json& content) {
-  if (content.is_string()) return content.get<std::string>();
-  std::string out;
-  if (content.is_array()) {
-    for (const json& part : content) {
-      if (const std::string* text = find_string(part, "text")) out += (out.empty() ? "" : "\n") + *text;
-    }
-  }
-  return out;
 }
 
 // Anthropic wants user and assistant turns to alternate: consecutive turns of one role merge.
@@ -134,7 +119,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
     static const json kNull;
     const json& c = content ? *content : kNull;
     if (role == "system" || role == "developer") {
-      system += (system.empty() ? "" : "\n\n") + text_of(c);
+      system += (system.empty() ? "" : "\n\n") + content_text(c);
     } else if (role == "user") {
       auto blocks = content_blocks(c, param + ".content");
       if (!blocks) return blocks.take_error();
@@ -164,7 +149,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
     } else if (role == "tool") {
       const std::string* id = find_string(message, "tool_call_id");
       if (id == nullptr) return client_error("'" + param + ".tool_call_id' is required", param + ".tool_call_id", "missing_required_parameter");
-      json result = {{"type", "tool_result"}, {"tool_use_id", *id}, {"content", text_of(c)}};
+      json result = {{"type", "tool_result"}, {"tool_use_id", *id}, {"content", content_text(c)}};
       push_turn(messages, "user", json::array({std::move(result)}));
     } else {
       return unsupported("messages with role '" + role + "' cannot be sent to anthropic", param + ".role");
