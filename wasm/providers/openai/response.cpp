@@ -141,7 +141,9 @@ Result<Answer> parse_answer(std::string_view body, const AnswerContext& context,
     if (!choice.contains("index")) choice["index"] = index;
     ++index;
     json& message = choice["message"];  // Azure leaves it out of a content-filtered choice
-    if (!message.is_object()) message = {{"role", "assistant"}, {"content", nullptr}};
+    if (!message.is_object()) message = json::object();
+    if (!message.contains("role")) message["role"] = "assistant";
+    if (!message.contains("content")) message["content"] = nullptr;  // Mistral's tool calls
     if (auto calls = message.find("tool_calls"); calls != message.end()) {
       if (calls->is_array() && !calls->empty()) {
         for (json& call : *calls) normalize_tool_call(call);
