@@ -118,6 +118,7 @@ struct Reassembled {
   std::vector<ToolCallSeen> tool_calls;
   json usage;  // of the usage chunk, null when none came
   int usage_chunks = 0;
+  bool role = false;  // a delta named the role
 };
 
 inline Reassembled reassemble(const std::string& sse) {
@@ -144,6 +145,8 @@ inline Reassembled reassemble(const std::string& sse) {
       EXPECT_TRUE(choice.contains("finish_reason")) << e.data;
       const json& d = choice["delta"];
       EXPECT_TRUE(d.is_object()) << e.data;
+      if (d.contains("role")) r.role = true;
+      EXPECT_TRUE(r.role) << "the first delta names no role (openai-node refuses that): " << e.data;
       if (d.contains("content") && d["content"].is_string()) r.content += d["content"].get<std::string>();
       if (d.contains("reasoning_content") && d["reasoning_content"].is_string()) r.reasoning += d["reasoning_content"].get<std::string>();
       if (d.contains("tool_calls") && d["tool_calls"].is_array()) {

@@ -1,4 +1,5 @@
 #include <map>
+#include <set>
 
 #include "model/openai_format.hpp"
 #include "providers/openai/openai.hpp"
@@ -162,6 +163,8 @@ class DialectStream final : public StreamTranslator {
       const std::int64_t choice_index = find_int64(choice, "index").value_or(0);
       json& delta = choice["delta"];
       if (!delta.is_object()) delta = json::object();
+      // OpenAI names the role in a choice's first delta, and clients insist (Workers AI leaves it out).
+      if (started_choices_.insert(choice_index).second && !delta.contains("role")) delta["role"] = "assistant";
       if (auto calls = delta.find("tool_calls"); calls != delta.end() && calls->is_array()) {
         std::int64_t call_position = 0;
         for (json& call : *calls) take_tool_call(call, choice_index, call_position++);
@@ -245,6 +248,7 @@ class DialectStream final : public StreamTranslator {
   std::string id_, model_;  // of the first chunk, for chunks that leave them out
   std::string usage_json_;  // the provider's usage object, in our convention
   std::map<std::pair<std::int64_t, std::int64_t>, SentToolCall> sent_tool_calls_;  // (choice, tool index) -> first fragment
+  std::set<std::int64_t> started_choices_;  // choices whose first delta went out
   int native_tool_calls_ = 0;
   bool finished_ = false;
   bool tool_calls_seen_ = false;
