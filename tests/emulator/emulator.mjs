@@ -90,7 +90,9 @@ async function handle(state, req, res) {
     return gatewayError(res, 401, "Unauthorized", 2009);
   }
   const provider = Object.hasOwn(PROVIDERS, slug) ? PROVIDERS[slug] : null;
-  if (!provider || providerPath !== provider.path) return gatewayError(res, 404, `No route for ${slug}${providerPath}`);
+  // A fixed path, or (Azure) a route that reads the deployment, the model, out of the path.
+  const served = provider === null ? null : provider.route ? provider.route(providerPath, url.searchParams) : providerPath === provider.path ? {} : null;
+  if (!served) return gatewayError(res, 404, `No route for ${slug}${providerPath}`);
   if (req.method !== "POST") return gatewayError(res, 405, "Method Not Allowed");
 
   const requestId = provider.newRequestId();
@@ -99,11 +101,12 @@ async function handle(state, req, res) {
   if (!state.byok && !provider.hasCredentials(req.headers)) return providerError(401);
   const invalid = provider.validate(json, req.headers);
   if (invalid) return providerError(invalid.status, invalid);
+  const request = served.model === undefined ? json : { ...json, model: served.model };
 
-  const fault = takeFault(state, slug, json.model);
+  const fault = takeFault(state, slug, request.model);
   if (fault?.delayMs > 0 && !(await pause(state, fault.delayMs))) return;
   Object.assign(headers, fault?.headers);
-  const answer = buildAnswer(slug, json, provider.plan(json));
+  const answer = buildAnswer(slug, request, provider.plan(request));
   switch (fault?.kind) {
     case "drop":
       return req.socket.destroy();
@@ -111,10 +114,11 @@ async function handle(state, req, res) {
       return; // the socket stays open until the client gives up or close() is called
     case "status": {
       const status = fault.status ?? 500;
-      return send(res, status, { ...headers, "content-type": "application/json" }, fault.body ?? JSON.stringify(provider.errorBody(status, { model: json.model }, requestId)));
+      const errorHeaders = { ...provider.errorHeaders?.(status), ...headers, "content-type": "application/json" };
+      return send(res, status, errorHeaders, fault.body ?? JSON.stringify(provider.errorBody(status, { model: request.model }, requestId)));
     }
     case "malformed": {
-      const full = JSON.stringify(provider.success(answer, json.model));
+      const full = JSON.stringify(provider.success(answer, request.model));
       return send(res, fault.status ?? 200, { ...headers, "content-type": "application/json" }, fault.body ?? full.slice(0, full.length >> 1));
     }
     case "wrong-content-type": {
@@ -124,8 +128,8 @@ async function handle(state, req, res) {
   }
   // Only "truncate" or no kind (a delay or extra headers only) get here.
   const cutAfterEvents = fault?.kind === "truncate" ? (fault.afterEvents ?? 2) : Infinity;
-  if (json.stream === true) return stream(state, res, headers, provider.streamEvents(answer, json.model, json), cutAfterEvents);
-  const text = JSON.stringify(provider.success(answer, json.model));
+  if (request.stream === true) return stream(state, res, headers, provider.streamEvents(answer, request.model, request), cutAfterEvents);
+  const text = JSON.stringify(provider.success(answer, request.model));
   if (cutAfterEvents === Infinity) return send(res, 200, { ...headers, "content-type": "application/json" }, text);
   // Truncated plain body: the head promises the full length, half arrives, then the connection dies.
   res.writeHead(200, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(text) });
