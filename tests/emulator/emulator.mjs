@@ -113,7 +113,8 @@ async function handle(state, req, res) {
       return; // the socket stays open until the client gives up or close() is called
     case "status": {
       const status = fault.status ?? 500;
-      return send(res, status, { ...headers, "content-type": "application/json" }, fault.body ?? JSON.stringify(provider.errorBody(status, { model: call.model }, requestId)));
+      const errorHeaders = { ...provider.errorHeaders?.(status), ...headers, "content-type": "application/json" };
+      return send(res, status, errorHeaders, fault.body ?? JSON.stringify(provider.errorBody(status, { model: call.model }, requestId)));
     }
     case "malformed": {
       const full = JSON.stringify(provider.success(answer, call.model));
