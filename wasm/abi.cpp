@@ -153,6 +153,24 @@ void append_action(std::string& out, const core::Action& action) {
     text("body", send->body);
     field("deadline_ms", send->deadline_ms);
     out += '}';
+  } else if (const auto* reserve = std::get_if<core::ReserveBudget>(&action)) {
+    out += "{\"type\":\"reserve_budget\"";
+    text("key", reserve->key);
+    field("amount_micro_usd", reserve->amount_micro_usd);
+    field("requests_per_minute", reserve->requests_per_minute);
+    field("now_ms", reserve->now_ms);
+    out += ",\"checks\":[";
+    for (std::size_t i = 0; i < reserve->checks.size(); ++i) {
+      const BudgetCheck& c = reserve->checks[i];
+      out += i > 0 ? ",{\"scope\":" : "{\"scope\":";
+      append_json_string(out, c.scope);
+      text("window", c.window);
+      field("window_start_ms", c.window_start_ms);
+      field("window_end_ms", c.window_end_ms);
+      field("limit_micro_usd", c.limit_micro_usd);
+      out += '}';
+    }
+    out += "]}";
   } else if (const auto* cancel = std::get_if<core::CancelUpstream>(&action)) {
     out += "{\"type\":\"cancel_upstream\"";
     field("attempt", cancel->attempt);
@@ -192,6 +210,10 @@ void append_action(std::string& out, const core::Action& action) {
     field("reasoning_tokens", record->usage.reasoning_tokens);
     field("cost_micro_usd", record->cost.micro_usd);
     text("cost_status", cost_status_name(record->cost.status));
+    text("rate_set", record->cost.rate_set);
+    text("price_version", record->price_version);
+    text("reservation_id", record->reservation_id);
+    field("cache_write_1h_prompt_tokens", record->usage.cache_write_1h_prompt_tokens);
     field("latency_ms", record->latency_ms);
     out += '}';
   }
@@ -272,6 +294,24 @@ Result<core::Event> parse_event(std::string_view text) {
   }
   if (*type == "timer_fired") return core::Event{core::TimerFired{*now_ms}};
   if (*type == "client_disconnected") return core::Event{core::ClientDisconnected{*now_ms}};
+  if (*type == "budget_reserved") {
+    const std::string* id = find_string(doc, "reservation_id");
+    if (id == nullptr || id->empty()) {
+      return Error{ErrorKind::Internal, 500, "llmroute_abi_error", "bad_event", "budget_reserved needs a reservation_id", {}};
+    }
+    return core::Event{core::BudgetReserved{*now_ms, *id}};
+  }
+  if (*type == "budget_refused") {
+    core::BudgetRefused refused;
+    refused.now_ms = *now_ms;
+    refused.http_status = static_cast<int>(find_int64(doc, "http_status").value_or(402));
+    if (const std::string* code = find_string(doc, "code")) refused.code = *code;
+    if (const std::string* message = find_string(doc, "message")) refused.message = *message;
+    if (auto ms = find_int64(doc, "retry_after_ms"); ms && *ms >= 0) refused.retry_after_ms = ms;
+    if (refused.code.empty()) refused.code = "budget_exceeded";
+    if (refused.message.empty()) refused.message = "a budget or rate limit of this key would be exceeded";
+    return core::Event{std::move(refused)};
+  }
   return Error{ErrorKind::Internal, 500, "llmroute_abi_error", "bad_event", "unknown event type '" + *type + "'", {}};
 }
 

@@ -20,7 +20,8 @@
  * times and money travel inside the JSON, exact up to 2^53.
  *
  * Documents
- *   router_new input : {"config": <routing config>, "environment": {"gateway_base_url": "...",
+ *   router_new input : {"config": <routing config>, "catalog": <price catalog, optional>,
+ *                       "environment": {"gateway_base_url": "...",
  *                        "secrets_set": ["OPENAI_API_KEY", ...],   (names of the Worker's non-empty
  *                                                                    string bindings: never a value)
  *                        "aws_credentials": {"access_key_id","secret_access_key","session_token"?}?}}
@@ -38,17 +39,24 @@
  *                      {"type":"upstream_failed","attempt":N,"now_ms":N,"cause":"network"|"timeout"}
  *                      {"type":"timer_fired","now_ms":N}
  *                      {"type":"client_disconnected","now_ms":N}
+ *                      {"type":"budget_reserved","now_ms":N,"reservation_id":"..."}
+ *                      {"type":"budget_refused","now_ms":N,"http_status":402|429,"code","message",
+ *                        "retry_after_ms"?}
  *   call_step/feed result: {"actions":[...],"deadline_ms":N|null,"done":bool}, actions being
  *                      {"type":"send_upstream","attempt","url","method","headers":{},"secret_headers":
  *                        [{"name","secret","prefix"}],"body","deadline_ms"}
  *                      {"type":"cancel_upstream","attempt"}
+ *                      {"type":"reserve_budget","key","amount_micro_usd","requests_per_minute","now_ms",
+ *                        "checks":[{"scope","window","window_start_ms","window_end_ms","limit_micro_usd"}]}
+ *                        (ask the ledger; answer with budget_reserved or budget_refused)
  *                      {"type":"respond","status","headers":{},"body"}          (a whole answer)
  *                      {"type":"respond_head","status","headers":{}}            (a stream begins,
  *                      {"type":"respond_bytes","bytes"}  ...  {"type":"respond_end"}   then goes on)
  *                      {"type":"record_usage","key","route","provider","model","status","outcome","attempts",
  *                        "prompt_tokens","completion_tokens","cached_prompt_tokens",
  *                        "cache_write_prompt_tokens","reasoning_tokens","cost_micro_usd",
- *                        "cost_status","latency_ms"}
+ *                        "cost_status","rate_set","price_version","reservation_id","cache_write_1h_prompt_tokens",
+ *                        "latency_ms"}
  *   secret_headers name a Worker secret; the Worker puts "<prefix><value>" in that header at fetch
  *   time, so secret values never enter the module.
  */

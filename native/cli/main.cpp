@@ -1,25 +1,39 @@
 // llmroute: the command-line tool over the same core the Worker runs.
-//   llmroute validate <config.json>   print every problem with its JSON path; exit 1 if any
-//   llmroute keygen [name]            make a client key and print the SHA-256 the config stores
+//   llmroute validate <config.json>          print every problem with its JSON path; exit 1 if any
+//   llmroute keygen [name]                   make a client key and print the SHA-256 the config stores
+//   llmroute price <provider/model> <usage.json> [--catalog prices.json] [--config config.json]
+//                                            the cost of one usage block, with its breakdown
+//   llmroute import-litellm <litellm.json> [--models list.txt] [--version V] [--effective YYYY-MM-DD] [--source S]
+//                                            LiteLLM's catalog as llmroute's (worker/config/prices.json)
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "core/catalog.hpp"
 #include "core/config.hpp"
+#include "providers/openai/openai.hpp"
+#include "util/decimal.hpp"
 #include "util/sha256.hpp"
 
 namespace {
 
-int usage() {
+using llmroute::json;
+
+constexpr const char* kDefaultCatalog = "worker/config/prices.json";
+
+int print_usage() {
   std::cerr << "usage: llmroute validate <config.json>\n"
-               "       llmroute keygen [name]\n";
+               "       llmroute keygen [name]\n"
+               "       llmroute price <provider/model> <usage.json> [--catalog prices.json] [--config config.json]\n"
+               "       llmroute import-litellm <litellm.json> [--models list.txt] [--version V] [--effective D] [--source S]\n";
   return 2;
 }
 
-bool read_file(const char* path, std::string& out) {
+bool read_file(const std::string& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
   std::ostringstream buffer;
@@ -28,26 +42,35 @@ bool read_file(const char* path, std::string& out) {
   return true;
 }
 
-int validate(const char* path) {
+// Reads a JSON file or explains why not (exit code 2 for unreadable, 1 for invalid).
+int read_json(const std::string& path, json& out) {
   std::string text;
   if (!read_file(path, text)) {
     std::cerr << "llmroute: cannot read " << path << "\n";
     return 2;
   }
-  llmroute::json doc;
-  switch (llmroute::parse_json(text, doc)) {
-    case llmroute::JsonParseStatus::Ok: break;
+  switch (llmroute::parse_json(text, out, 256)) {
+    case llmroute::JsonParseStatus::Ok: return 0;
     case llmroute::JsonParseStatus::TooDeep: std::cerr << path << ": JSON nests too deep\n"; return 1;
     case llmroute::JsonParseStatus::Malformed: std::cerr << path << ": not valid JSON\n"; return 1;
   }
+  return 1;
+}
+
+int print_problems(const std::vector<llmroute::ConfigProblem>& problems, const std::string& path) {
+  for (const auto& p : problems) std::cout << p.path << ": " << p.message << "\n";
+  std::cout << problems.size() << " problem" << (problems.size() == 1 ? "" : "s") << " in " << path << "\n";
+  return 1;
+}
+
+int validate(const std::string& path) {
+  json doc;
+  if (int rc = read_json(path, doc)) return rc;
   std::vector<llmroute::ConfigProblem> problems;
   const llmroute::Config config = llmroute::parse_config(doc, problems);
-  for (const auto& p : problems) std::cout << p.path << ": " << p.message << "\n";
-  if (!problems.empty()) {
-    std::cout << problems.size() << " problem" << (problems.size() == 1 ? "" : "s") << " in " << path << "\n";
-    return 1;
-  }
-  std::cout << path << ": ok (" << config.routes.size() << " routes, " << config.prices.size() << " prices)\n";
+  if (!problems.empty()) return print_problems(problems, path);
+  std::cout << path << ": ok (" << config.routes.size() << " routes, " << config.prices.models.size() << " prices, "
+            << config.keys.size() << " keys)\n";
   return 0;
 }
 
@@ -73,10 +96,105 @@ int keygen(const std::string& name) {
   return 0;
 }
 
+std::string usd(std::int64_t micro) { return llmroute::format_scaled(micro, llmroute::kMicroScale); }
+
+// The price of one usage block: the catalog, then the config's own prices over it.
+int price(const std::string& model_name, const std::string& usage_path, const std::string& catalog_path,
+          const std::string& config_path) {
+  std::vector<llmroute::ConfigProblem> problems;
+  llmroute::PriceTable table;
+  json doc;
+  if (int rc = read_json(catalog_path, doc)) return rc;
+  table = llmroute::parse_catalog(doc, problems);
+  if (!config_path.empty()) {
+    if (int rc = read_json(config_path, doc)) return rc;
+    const llmroute::Config config = llmroute::parse_config(doc, problems);
+    for (const auto& [key, p] : config.prices.models) table.models.insert_or_assign(key, p);
+  }
+  if (!problems.empty()) return print_problems(problems, catalog_path);
+
+  if (int rc = read_json(usage_path, doc)) return rc;
+  llmroute::Usage usage;
+  const json* usage_doc = llmroute::find(doc, "usage") ? llmroute::find(doc, "usage") : &doc;
+  if (!llmroute::providers::openai::read_usage(*usage_doc, usage)) {
+    std::cerr << usage_path << ": needs an OpenAI usage block (prompt_tokens, completion_tokens, ...)\n";
+    return 1;
+  }
+  std::string provider, model;
+  if (!llmroute::split_provider_model(model_name, provider, model)) return print_usage();
+  const llmroute::ModelPrice* found = llmroute::find_price(table, provider, model);
+  if (found == nullptr) {
+    std::cout << model_name << ": no price (cost status: absent)\n";
+    return 1;
+  }
+  std::string rate_set;
+  const llmroute::Rates& rates = llmroute::rates_for(*found, usage.prompt_tokens, &rate_set);
+  const std::int64_t cached = usage.cached_prompt_tokens;
+  const std::int64_t written = usage.cache_write_prompt_tokens;
+  const std::int64_t uncached = usage.prompt_tokens - cached - written;
+  auto line = [](const char* what, std::int64_t tokens, std::int64_t rate) {
+    std::printf("  %-22s %10lld tokens x %12s /M\n", what, static_cast<long long>(tokens), usd(rate).c_str());
+  };
+  std::printf("%s (catalog %s, rates %s)\n", model_name.c_str(), table.version.c_str(), rate_set.c_str());
+  line("uncached prompt", uncached, rates.input_per_mtok);
+  line("cache reads", cached, rates.cached_input_per_mtok);
+  line("cache writes", written, rates.cache_write_per_mtok);
+  line("completion", usage.completion_tokens, rates.output_per_mtok);
+  std::printf("  total: %s USD (exact sum, rounded half up once to micro-dollars)\n",
+              usd(llmroute::cost_micro_usd(usage, rates)).c_str());
+  return 0;
+}
+
+int import_litellm(const std::string& path, const std::string& models_path, const std::string& version,
+                   const std::string& effective, const std::string& source) {
+  json doc;
+  if (int rc = read_json(path, doc)) return rc;
+  std::vector<llmroute::ConfigProblem> problems;
+  llmroute::PriceTable table = llmroute::import_litellm(doc, version, problems);
+  if (!problems.empty()) return print_problems(problems, path);
+  table.source = source;
+  for (auto& [key, price] : table.models) price.effective = effective;
+  if (!models_path.empty()) {
+    std::string list;
+    if (!read_file(models_path, list)) {
+      std::cerr << "llmroute: cannot read " << models_path << "\n";
+      return 2;
+    }
+    std::set<std::string> wanted;
+    std::istringstream lines(list);
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty() && line[0] != '#') wanted.insert(line);
+    }
+    for (const auto& name : wanted) {
+      if (table.models.count(name) == 0) std::cerr << "llmroute: " << name << " is not in " << path << "\n";
+    }
+    for (auto it = table.models.begin(); it != table.models.end();) it = wanted.count(it->first) ? std::next(it) : table.models.erase(it);
+  }
+  std::cout << llmroute::catalog_json(table);
+  return 0;
+}
+
+// The value after `flag` in argv, or `fallback`.
+std::string option(int argc, char** argv, const std::string& flag, const std::string& fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (argv[i] == flag) return argv[i + 1];
+  }
+  return fallback;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 3 && std::string(argv[1]) == "validate") return validate(argv[2]);
-  if ((argc == 2 || argc == 3) && std::string(argv[1]) == "keygen") return keygen(argc == 3 ? argv[2] : "my-client");
-  return usage();
+  if (argc < 2) return print_usage();
+  const std::string command = argv[1];
+  if (command == "validate" && argc == 3) return validate(argv[2]);
+  if (command == "keygen" && (argc == 2 || argc == 3)) return keygen(argc == 3 ? argv[2] : "my-client");
+  if (command == "price" && argc >= 4) {
+    return price(argv[2], argv[3], option(argc, argv, "--catalog", kDefaultCatalog), option(argc, argv, "--config", ""));
+  }
+  if (command == "import-litellm" && argc >= 3) {
+    return import_litellm(argv[2], option(argc, argv, "--models", ""), option(argc, argv, "--version", "litellm"),
+                          option(argc, argv, "--effective", ""), option(argc, argv, "--source", ""));
+  }
+  return print_usage();
 }

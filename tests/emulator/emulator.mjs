@@ -95,29 +95,30 @@ async function handle(state, req, res) {
     return gatewayError(res, 401, "Unauthorized", 2009);
   }
   const provider = Object.hasOwn(PROVIDERS, slug) ? PROVIDERS[slug] : null;
-  // Most providers have one path and name the model and streaming in the body; some (Bedrock) put
-  // both in the path.
-  const endpoint = !provider ? null : provider.route ? provider.route(providerPath) : providerPath === provider.path ? {} : null;
-  if (!endpoint) return gatewayError(res, 404, `No route for ${slug}${providerPath}`);
+  // What the URL (or, for most providers, the body) says: the model, and whether to stream (for
+  // Bedrock also the region, from the path).
+  const call = provider?.route(providerPath, url.searchParams, json) ?? null;
+  if (!call) return gatewayError(res, 404, `No route for ${slug}${providerPath}`);
   if (req.method !== "POST") return gatewayError(res, 405, "Method Not Allowed");
-  const model = endpoint.model ?? json?.model;
-  const streaming = endpoint.stream ?? json?.stream === true;
 
-  const requestId = provider.newRequestId();
-  const headers = { ...gatewayHeaders(), [provider.requestIdHeader]: requestId };
-  const errorHeaders = (status, detail) => ({ ...headers, ...provider.errorHeaders?.(status, detail) });
+  const requestId = provider.requestIdHeader ? provider.newRequestId() : null;
+  const headers = { ...gatewayHeaders(), ...(requestId ? { [provider.requestIdHeader]: requestId } : {}) };
+  // Some providers say more about an error in headers (Bedrock's x-amzn-errortype, Workers AI's
+  // retry-after); a fault's own headers, already in `headers`, win.
+  const errorHeaders = (status, detail) => ({ ...provider.errorHeaders?.(status, detail), ...headers });
   const providerError = (status, detail) => sendJson(res, status, errorHeaders(status, detail), provider.errorBody(status, detail, requestId));
-  const signed = { path: providerPath, body, route: endpoint, awsCredentials: state.awsCredentials };
+  // What a provider whose requests are signed (Bedrock's SigV4) checks the signature against.
+  const signed = { path: providerPath, body, call, awsCredentials: state.awsCredentials };
   if (!state.byok && !provider.hasCredentials(req.headers, signed)) {
     return providerError(provider.unauthorized?.status ?? 401, provider.unauthorized);
   }
-  const invalid = provider.validate(json, req.headers);
+  const invalid = provider.validate(json, req.headers, call);
   if (invalid) return providerError(invalid.status, invalid);
 
-  const fault = takeFault(state, slug, model);
+  const fault = takeFault(state, slug, call.model);
   if (fault?.delayMs > 0 && !(await pause(state, fault.delayMs))) return;
   Object.assign(headers, fault?.headers);
-  const answer = buildAnswer(slug, { ...json, model }, provider.plan(json));
+  const answer = buildAnswer(slug, call.model, json, provider.plan(json));
   switch (fault?.kind) {
     case "drop":
       return req.socket.destroy();
@@ -125,10 +126,10 @@ async function handle(state, req, res) {
       return; // the socket stays open until the client gives up or close() is called
     case "status": {
       const status = fault.status ?? 500;
-      return send(res, status, { ...errorHeaders(status), "content-type": "application/json" }, fault.body ?? JSON.stringify(provider.errorBody(status, { model }, requestId)));
+      return send(res, status, { ...errorHeaders(status, { model: call.model }), "content-type": "application/json" }, fault.body ?? JSON.stringify(provider.errorBody(status, { model: call.model }, requestId)));
     }
     case "malformed": {
-      const full = JSON.stringify(provider.success(answer, model));
+      const full = JSON.stringify(provider.success(answer, call.model));
       return send(res, fault.status ?? 200, { ...headers, "content-type": "application/json" }, fault.body ?? full.slice(0, full.length >> 1));
     }
     case "wrong-content-type": {
@@ -138,11 +139,11 @@ async function handle(state, req, res) {
   }
   // Only "truncate" or no kind (a delay or extra headers only) get here.
   const cutAfterEvents = fault?.kind === "truncate" ? (fault.afterEvents ?? 2) : Infinity;
-  if (streaming) {
+  if (call.stream) {
     const contentType = provider.streamContentType ?? "text/event-stream; charset=utf-8";
-    return stream(state, res, { ...headers, "content-type": contentType }, provider.streamEvents(answer, model, json), cutAfterEvents);
+    return stream(state, res, { ...headers, "content-type": contentType }, provider.streamEvents(answer, call.model, json), cutAfterEvents);
   }
-  const text = JSON.stringify(provider.success(answer, model));
+  const text = JSON.stringify(provider.success(answer, call.model));
   if (cutAfterEvents === Infinity) return send(res, 200, { ...headers, "content-type": "application/json" }, text);
   // Truncated plain body: the head promises the full length, half arrives, then the connection dies.
   res.writeHead(200, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(text) });

@@ -22,6 +22,7 @@ const { unstable_startWorker } = await import(requireFromWorker.resolve("wrangle
 export const TEST_SECRETS = Object.freeze({
   OPENAI_API_KEY: "sk-test-openai-4f9c2a7e1b",
   ANTHROPIC_API_KEY: "sk-ant-test-8d3e6b0c5a",
+  GOOGLE_AI_STUDIO_API_KEY: "AIza-test-gemini-2c7f9e4b",
   CF_AIG_TOKEN: "cf-aig-test-token-71e4d2",
 });
 
@@ -49,16 +50,17 @@ export function withTestKeys(config) {
  * @param {{gatewayUrl: string, secrets?: Record<string,string>, config?: object|string}} options
  *   secrets: Worker secrets (default: the OpenAI key only); config: the routing config, passed
  *   through the LLMROUTE_CONFIG var (default: the bundled one), with the test keys added; a string
- *   is passed as is, to test invalid JSON.
+ *   is passed as is, to test invalid JSON. persist: a folder keeping the Durable Object's SQLite
+ *   state across starts (default: none kept).
  */
-export async function startLlmroute({ gatewayUrl, secrets = { OPENAI_API_KEY: TEST_SECRETS.OPENAI_API_KEY }, config = bundledConfig }) {
+export async function startLlmroute({ gatewayUrl, secrets = { OPENAI_API_KEY: TEST_SECRETS.OPENAI_API_KEY }, config = bundledConfig, persist = false }) {
   const bindings = { AI_GATEWAY_BASE_URL: { type: "plain_text", value: gatewayUrl } };
   for (const [name, value] of Object.entries(secrets)) bindings[name] = { type: "secret_text", value };
   bindings.LLMROUTE_CONFIG = { type: "plain_text", value: typeof config === "string" ? config : JSON.stringify(withTestKeys(config)) };
   const worker = await unstable_startWorker({
     config: `${root}wrangler.toml`,
     bindings,
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist: false, watch: false, logLevel: process.env.LLMROUTE_TEST_LOG_LEVEL ?? "none" },
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, logLevel: process.env.LLMROUTE_TEST_LOG_LEVEL ?? "none" },
   });
   await worker.ready;
   const url = await worker.url;

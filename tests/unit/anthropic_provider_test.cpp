@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "support/translator_harness.hpp"
+#include "support/provider_fixtures.hpp"
 
 using namespace llmroute;
 using namespace llmroute::providers;
@@ -59,7 +59,7 @@ Streamed stream(const std::string& upstream, std::size_t piece, bool include_usa
 }  // namespace
 
 TEST(AnthropicRequest, RecordedRequestsFieldByField) {
-  REQUIRE_FIXTURES(kFixtures);
+  REQUIRE_SHARED_FIXTURES("anthropic");
   for (const char* name : {"messages-text-system", "messages-parallel-tool-use", "stream-tool-use", "error-404-not-found"}) {
     const json recorded = json::parse(read_file(kFixtures / (std::string(name) + ".request.json")));
     const ProviderRequest built = build(as_openai(recorded).dump(), recorded["model"].get<std::string>());
@@ -130,7 +130,7 @@ TEST(AnthropicRequest, DefaultsAndRefusals) {
 }
 
 TEST(AnthropicAnswer, RecordedAnswersBecomeChatCompletions) {
-  REQUIRE_FIXTURES(kFixtures);
+  REQUIRE_SHARED_FIXTURES("anthropic");
   auto text = anthropic::parse_answer(read_file(kFixtures / "messages-text-system.response.json"), {1'700'000'000'000});
   ASSERT_TRUE(text.ok());
   json body = json::parse(text->body);
@@ -151,7 +151,7 @@ TEST(AnthropicAnswer, RecordedAnswersBecomeChatCompletions) {
 }
 
 TEST(AnthropicAnswer, CacheTokensAreAddedBackIntoThePrompt) {
-  REQUIRE_FIXTURES(kFixtures);
+  REQUIRE_SHARED_FIXTURES("anthropic");
   // The recording: input 3, cache read 1111, cache write 418, output 33.
   auto answer = anthropic::parse_answer(read_file(kFixtures / "messages-cache-read-and-write.response.json"), {});
   ASSERT_TRUE(answer.ok());
@@ -166,7 +166,7 @@ TEST(AnthropicAnswer, CacheTokensAreAddedBackIntoThePrompt) {
 }
 
 TEST(AnthropicError, RecordedErrors) {
-  REQUIRE_FIXTURES(kFixtures);
+  REQUIRE_SHARED_FIXTURES("anthropic");
   const auto overloaded = anthropic::parse_error(529, read_file(kFixtures / "error-529-overloaded.json"));
   EXPECT_EQ(overloaded.type, "server_error");
   EXPECT_EQ(overloaded.code, "overloaded_error");
@@ -178,7 +178,7 @@ TEST(AnthropicError, RecordedErrors) {
 }
 
 TEST(AnthropicStream, RecordedToolUseStreamWholeAndByteByByte) {
-  REQUIRE_FIXTURES(kFixtures);
+  REQUIRE_SHARED_FIXTURES("anthropic");
   const std::string upstream = read_file(kFixtures / "stream-tool-use.sse");
   const Streamed whole = stream(upstream, upstream.size());
   const Streamed bytewise = stream(upstream, 1);
@@ -195,7 +195,7 @@ TEST(AnthropicStream, RecordedToolUseStreamWholeAndByteByByte) {
 }
 
 TEST(AnthropicStream, RecordedThinkingStreams) {
-  REQUIRE_FIXTURES(kFixtures);
+  REQUIRE_SHARED_FIXTURES("anthropic");
   for (const char* name : {"stream-thinking-text.sse", "stream-thinking-redacted.sse"}) {
     const std::string upstream = read_file(kFixtures / name);
     const Streamed whole = stream(upstream, upstream.size(), false);

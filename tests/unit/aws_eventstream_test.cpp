@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "support/event_stream_frames.hpp"
-#include "support/translator_harness.hpp"
+#include "support/provider_fixtures.hpp"
 
 using namespace llmroute;
 using namespace llmroute::test_support;
@@ -33,7 +33,7 @@ TEST(AwsEventStream, Crc32) {
 }
 
 TEST(AwsEventStream, RecordedStreamDecodesToItsListedMessages) {
-  REQUIRE_FIXTURES(kFixtures);
+  REQUIRE_SHARED_FIXTURES("bedrock");
   const json recorded = json::parse(read_file(kFixtures / "converse-stream-text.stream.json"));
   const std::string bytes = base64_decode(recorded["raw_base64"].get<std::string>());
   for (const std::size_t piece : {bytes.size(), std::size_t{1}, std::size_t{13}, std::size_t{4096}}) {

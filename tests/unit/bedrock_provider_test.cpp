@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "support/event_stream_frames.hpp"
-#include "support/translator_harness.hpp"
+#include "support/provider_fixtures.hpp"
 
 using namespace llmroute;
 using namespace llmroute::providers;
@@ -91,7 +91,7 @@ std::string text_delta(const std::string& text) {
 }  // namespace
 
 TEST(BedrockRequest, RecordedRequestsFieldByFieldOnTheRecordedPaths) {
-  REQUIRE_FIXTURES(kFixtures);
+  REQUIRE_SHARED_FIXTURES("bedrock");
   const auto requests = manifest_entries("request");
   ASSERT_EQ(requests.size(), 5u);
   for (const json& entry : requests) {
@@ -203,7 +203,7 @@ TEST(BedrockRequest, SignedAgainstTheOriginalAwsUrl) {
 }
 
 TEST(BedrockAnswer, RecordedAnswersBecomeChatCompletions) {
-  REQUIRE_FIXTURES(kFixtures);
+  REQUIRE_SHARED_FIXTURES("bedrock");
   auto text = bedrock::parse_answer(read_file(kFixtures / "converse-text.response.json"), {1'700'000'000'000, "us-east-1/us.amazon.nova-micro-v1:0"});
   ASSERT_TRUE(text.ok());
   json body = json::parse(text->body);
@@ -260,7 +260,7 @@ TEST(BedrockAnswer, CacheTokensFailuresAndFilters) {
 }
 
 TEST(BedrockError, RecordedAndStatusCarriedErrors) {
-  REQUIRE_FIXTURES(kFixtures);
+  REQUIRE_SHARED_FIXTURES("bedrock");
   // Recorded with x-amzn-errortype: ValidationException, which parse_error does not see.
   const auto invalid = bedrock::parse_error(400, read_file(kFixtures / "error-400-validation-exception.json"));
   EXPECT_EQ(invalid.message, "The provided model identifier is invalid.");
@@ -279,7 +279,7 @@ TEST(BedrockError, RecordedAndStatusCarriedErrors) {
 }
 
 TEST(BedrockStream, RecordedEventStreamWholeAndByteByByte) {
-  REQUIRE_FIXTURES(kFixtures);
+  REQUIRE_SHARED_FIXTURES("bedrock");
   const json recorded = json::parse(read_file(kFixtures / "converse-stream-text.stream.json"));
   const std::string upstream = base64_decode(recorded["raw_base64"].get<std::string>());
   const Streamed whole = stream(upstream, upstream.size());
@@ -305,7 +305,7 @@ TEST(BedrockStream, RecordedEventStreamWholeAndByteByByte) {
 }
 
 TEST(BedrockStream, RecordedToolUseEventsFramedAsBedrockSendsThem) {
-  REQUIRE_FIXTURES(kFixtures);
+  REQUIRE_SHARED_FIXTURES("bedrock");
   // vercel/ai kept the decoded payloads, keyed by event type: frame each one again.
   std::string upstream = kStart;
   std::istringstream lines(read_file(kFixtures / "converse-stream-tool-use.chunks.txt"));

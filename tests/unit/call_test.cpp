@@ -124,6 +124,27 @@ TEST(Call, AuthFailuresMoveOnWithoutEchoingTheProvider) {
   EXPECT_NE(respond->body.find("HTTP 401"), std::string::npos);
 }
 
+TEST(Call, AProviderBlamingItsTargetMovesOnWhateverTheStatus) {
+  // Gemini answers a wrong key with 400 INVALID_ARGUMENT: still the target's fault, not the client's.
+  const char* config = R"({"routes":{"chat":{"targets":[
+    {"model":"google-ai-studio/gemini-2.5-flash","retry":{"attempts":2}},{"model":"openai/gpt-4o","retry":{"attempts":1}}]}}})";
+  CallDriver d(make_router(config, {"GOOGLE_AI_STUDIO_API_KEY", "OPENAI_API_KEY"}), kHelloRequest);
+  const auto first = expect_send(d.start(), 1);
+  EXPECT_EQ(first.url, "http://127.0.0.1:9/v1/acct/gw/google-ai-studio/v1beta/models/gemini-2.5-flash:generateContent");
+  ASSERT_EQ(first.secret_headers.size(), 1u);
+  EXPECT_EQ(first.secret_headers[0].name, "x-goog-api-key");
+  EXPECT_EQ(first.secret_headers[0].secret, "GOOGLE_AI_STUDIO_API_KEY");
+  EXPECT_EQ(first.secret_headers[0].prefix, "");
+  const auto next = expect_send(d.answer(1, 400, R"({"error":{"code":400,"message":"API key not valid. Please pass a valid API key.",
+    "status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}})"), 2);
+  EXPECT_EQ(json::parse(next.body)["model"], "gpt-4o");  // no retry of a misconfigured target
+  const auto actions = d.answer(2, 200, openai_answer(10, 5));
+  const Respond* respond = find_action<Respond>(actions);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(respond->status, 200);
+  EXPECT_EQ(header(*respond, "x-llmroute-attempts").rfind("google-ai-studio/gemini-2.5-flash;outcome=target_error;status=400", 0), 0u);
+}
+
 TEST(Call, TimeoutCancelsAndRetries) {
   CallDriver d(make_router(kTwoTargetConfig), kHelloRequest);
   d.start();

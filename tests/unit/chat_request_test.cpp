@@ -105,3 +105,16 @@ TEST(ChatRequest, LimitsOnMessagesAndTools) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "too_many_tools");
 }
+
+TEST(ChatRequest, ContentReaders) {
+  EXPECT_EQ(content_text(json("Be brief.")), "Be brief.");
+  EXPECT_EQ(content_text(json::parse(R"([{"type":"text","text":"a"},{"type":"image_url","image_url":{}},{"type":"text","text":"b"}])")), "a\nb");
+  EXPECT_EQ(content_text(json()), "");
+
+  auto data = parse_base64_data_url("data:image/png;base64,iVBORw0KGgo=");
+  ASSERT_TRUE(data.has_value());
+  EXPECT_EQ(data->media_type, "image/png");
+  EXPECT_EQ(data->data, "iVBORw0KGgo=");
+  EXPECT_FALSE(parse_base64_data_url("https://example.com/data:x;base64,y").has_value());
+  EXPECT_FALSE(parse_base64_data_url("data:text/plain,hello").has_value());
+}

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "support/translator_harness.hpp"
+#include "support/provider_fixtures.hpp"
 
 using namespace llmroute;
 using namespace llmroute::providers;
@@ -50,7 +50,7 @@ const std::string kStart = event("message-start", R"({"id":"c-1","type":"message
 }  // namespace
 
 TEST(CohereRequest, RecordedRequestsFieldByField) {
-  REQUIRE_FIXTURES(kFixtures);
+  REQUIRE_SHARED_FIXTURES("cohere");
   for (const char* name : {"chat-text", "chat-tool-call", "chat-stream"}) {
     const json recorded = json::parse(read_file(kFixtures / (std::string(name) + ".request.json")));
     // What an OpenAI client sends for it: the same messages and tools (Cohere v2 takes OpenAI's
@@ -150,7 +150,7 @@ TEST(CohereRequest, ChoicesItCanAndCannotMake) {
 }
 
 TEST(CohereAnswer, RecordedAnswersBecomeChatCompletions) {
-  REQUIRE_FIXTURES(kFixtures);
+  REQUIRE_SHARED_FIXTURES("cohere");
   auto text = cohere::parse_answer(read_file(kFixtures / "chat-text.response.json"), {1'700'000'000'000, "command-r7b-12-2024"});
   ASSERT_TRUE(text.ok());
   json body = json::parse(text->body);
@@ -213,7 +213,7 @@ TEST(CohereAnswer, UsageFailuresAndThinking) {
 }
 
 TEST(CohereError, RecordedAndStatusCarriedErrors) {
-  REQUIRE_FIXTURES(kFixtures);
+  REQUIRE_SHARED_FIXTURES("cohere");
   const auto removed = cohere::parse_error(404, read_file(kFixtures / "error-404-v1-chat.json"));
   EXPECT_EQ(removed.type, "invalid_request_error");
   EXPECT_EQ(removed.code, "model_not_found");
@@ -230,7 +230,7 @@ TEST(CohereError, RecordedAndStatusCarriedErrors) {
 }
 
 TEST(CohereStream, RecordedStreamWholeAndByteByByte) {
-  REQUIRE_FIXTURES(kFixtures);
+  REQUIRE_SHARED_FIXTURES("cohere");
   const std::string upstream = read_file(kFixtures / "chat-stream.sse");
   const Streamed whole = stream(upstream, upstream.size());
   EXPECT_EQ(whole.out, stream(upstream, 1).out);

@@ -35,12 +35,12 @@ TEST(Config, ReadsRoutesTargetsRetriesAndPrices) {
   EXPECT_EQ(chat.targets[0].retry.backoff_initial_ms, 100);
   EXPECT_EQ(chat.targets[1].retry.attempts, 1);
   EXPECT_EQ(chat.deadline_ms, 20000);
-  const ModelPrice& mini = config.prices.at("openai/gpt-4o-mini");
+  const Rates& mini = config.prices.models.at("openai/gpt-4o-mini").base;
   EXPECT_EQ(mini.input_per_mtok, 150000);
   EXPECT_EQ(mini.output_per_mtok, 600000);
   EXPECT_EQ(mini.cached_input_per_mtok, 75000);
   EXPECT_EQ(mini.cache_write_per_mtok, 150000);  // defaults to the input rate
-  EXPECT_EQ(config.prices.at("openai/gpt-4o").cached_input_per_mtok, 2500000);
+  EXPECT_EQ(config.prices.models.at("openai/gpt-4o").base.cached_input_per_mtok, 2500000);
 }
 
 TEST(Config, StringTargetsAndOnStatus) {

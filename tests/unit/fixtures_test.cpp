@@ -88,7 +88,7 @@ TEST(OpenAiFixtures, CachedTokensFixturePricesTheCacheOnce) {
   ASSERT_TRUE(answer.ok());
   // 4020 prompt (4012 cached) + 4 completion at gpt-4o-mini rates:
   // 8 x 0.15 + 4012 x 0.075 + 4 x 0.60 = 1.2 + 300.9 + 2.4 = 304.5 -> 305 micro-dollars.
-  EXPECT_EQ(cost_micro_usd(answer->usage, ModelPrice{150000, 600000, 75000, 150000}), 305);
+  EXPECT_EQ(cost_micro_usd(answer->usage, Rates{150000, 600000, 75000, 150000, 0}), 305);
 }
 
 TEST(OpenAiFixtures, RecordedErrorsKeepTheirMessages) {

@@ -8,7 +8,7 @@ namespace {
 void append_token(std::string& out, std::string_view text) {
   for (const char c : text) {
     const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                      c == '_' || c == '.' || c == '/' || c == ':' || c == '@';
+                      c == '_' || c == '.' || c == '/' || c == ':' || c == '@' || c == '[' || c == ']';
     out.push_back(safe ? c : '_');
   }
 }

@@ -32,6 +32,8 @@ void Call::handle(const Event& event) {
                  [&](const UpstreamFailed& e) { on_failed(e); },
                  [&](const TimerFired& e) { on_timer(e); },
                  [&](const ClientDisconnected& e) { on_disconnected(e); },
+                 [&](const BudgetReserved& e) { on_reserved(e); },
+                 [&](const BudgetRefused& e) { on_refused(e); },
              },
              event);
 }
@@ -84,7 +86,52 @@ void Call::on_start(const ClientRequestReceived& e) {
       trace_.push_back({c.target.label(), AttemptOutcome::Skipped, 0, 0, c.skip_reason, {}, {}});
     }
   }
+  if (plan_.key_budgets.empty() && plan_.route_budgets.empty() && plan_.requests_per_minute == 0) return move_on(0, e.now_ms);
+
+  // Budgets and limits first: the ledger reserves the worst case before any provider is called.
+  ReserveBudget reserve;
+  reserve.key = plan_.key;
+  reserve.amount_micro_usd = worst_case_micro_usd_of_plan();
+  reserve.requests_per_minute = plan_.requests_per_minute;
+  reserve.now_ms = e.now_ms;
+  auto add = [&](std::string scope, const Budget& budget) {
+    BudgetCheck check{std::move(scope), std::string(window_name(budget.window)), 0, 0, budget.limit_micro_usd};
+    window_bounds(budget.window, e.now_ms, check.window_start_ms, check.window_end_ms);
+    reserve.checks.push_back(std::move(check));
+  };
+  for (const Budget& budget : plan_.key_budgets) add("key:" + plan_.key, budget);
+  for (const auto& [route, budget] : plan_.route_budgets) add("route:" + route, budget);
+  actions_.push_back(std::move(reserve));
+  state_ = AwaitingReservation{};
+}
+
+void Call::on_reserved(const BudgetReserved& e) {
+  if (!std::holds_alternative<AwaitingReservation>(state_)) return;
+  reservation_id_ = e.reservation_id;
   move_on(0, e.now_ms);
+}
+
+void Call::on_refused(const BudgetRefused& e) {
+  if (!std::holds_alternative<AwaitingReservation>(state_)) return;
+  const int status = e.http_status == 429 ? 429 : 402;
+  Error error{ErrorKind::Client, status, status == 429 ? "rate_limit_error" : "insufficient_quota", e.code, e.message, {}};
+  Respond respond{status, {{"content-type", "application/json"}}, openai_error_body(error)};
+  if (e.retry_after_ms) respond.headers.push_back({"retry-after", std::to_string((*e.retry_after_ms + 999) / 1000)});
+  finish(std::move(respond), RecordUsage{plan_.key, plan_.route, {}, {}, status, e.code, 0, {}, {}, e.now_ms - started_ms_});
+}
+
+std::int64_t Call::worst_case_micro_usd_of_plan() const {
+  // Fallback may land on any usable candidate: reserve for the dearest.
+  std::int64_t worst = 0;
+  for (const Candidate& c : plan_.candidates) {
+    if (!c.skip_reason.empty()) continue;
+    const ModelPrice* price = find_price(router_->prices(), c.target.provider, c.target.model);
+    if (price == nullptr) continue;  // unpriced: its cost will be absent, nothing to reserve
+    const std::int64_t max_output = request_.max_output_tokens.value_or(
+        price->max_output > 0 ? price->max_output : router_->config().limits.default_max_output_tokens);
+    worst = std::max(worst, worst_case_micro_usd(*price, request_.estimated_prompt_tokens, max_output));
+  }
+  return worst;
 }
 
 void Call::on_responded(const UpstreamResponded& e) {
@@ -143,7 +190,7 @@ void Call::on_ended(const UpstreamEnded& e) {
                         {AttemptOutcome::RetryableError, status, "status_" + std::to_string(status), error.message, retry_after},
                         e.now_ms);
   }
-  if (is_target_fault_status(status) || status < 400) {
+  if (is_target_fault_status(status) || error.target_fault || status < 400 || status > 599) {  // 6xx+: no Response can carry it
     // The key, permission or model name of this target is wrong: llmroute's problem, not the
     // client's. The provider's own words may quote part of a key, so they are not passed on.
     return fail_attempt(*awaiting,
@@ -198,12 +245,12 @@ void Call::on_disconnected(const ClientDisconnected& e) {
   // Nobody is listening any more: stop the upstream and account for what happened.
   if (auto* streaming = std::get_if<Streaming>(&state_)) {
     actions_.push_back(CancelUpstream{streaming->attempt});
-    actions_.push_back(stream_record(*streaming, "client_disconnected", e.now_ms));
+    record(stream_record(*streaming, "client_disconnected", e.now_ms));
     state_ = Done{};
     return;
   }
   if (auto* awaiting = std::get_if<AwaitingUpstream>(&state_)) actions_.push_back(CancelUpstream{awaiting->attempt});
-  actions_.push_back(RecordUsage{plan_.key, plan_.route, {}, {}, 499, "client_disconnected", attempts_sent_, {}, {},
+  record(RecordUsage{plan_.key, plan_.route, {}, {}, 499, "client_disconnected", attempts_sent_, {}, {},
                                  e.now_ms - started_ms_});
   state_ = Done{};
 }
@@ -282,7 +329,7 @@ void Call::end_stream(Streaming& streaming, std::int64_t now_ms) {
   }
   actions_.push_back(RespondBytes{"data: [DONE]\n\n"});
   actions_.push_back(RespondEnd{});
-  actions_.push_back(stream_record(streaming, "ok", now_ms));
+  record(stream_record(streaming, "ok", now_ms));
   state_ = Done{};
 }
 
@@ -291,7 +338,7 @@ void Call::end_stream_with_error(Streaming& streaming, std::string_view code, st
   Error error{ErrorKind::Upstream, 502, "upstream_error", std::string(code), std::string(message), {}};
   actions_.push_back(RespondBytes{"data: " + openai_error_body(error) + "\n\n"});
   actions_.push_back(RespondEnd{});
-  actions_.push_back(stream_record(streaming, "stream_interrupted", now_ms));
+  record(stream_record(streaming, "stream_interrupted", now_ms));
   state_ = Done{};
 }
 
@@ -299,8 +346,8 @@ RecordUsage Call::stream_record(const Streaming& streaming, std::string outcome,
   const Candidate& candidate = plan_.candidates[streaming.candidate];
   const auto& stream = *streaming.stream;
   const Cost cost = stream.has_usage()
-                        ? price_usage(router_->config().prices, candidate.target.provider, candidate.target.model, stream.usage())
-                        : Cost{0, CostStatus::Absent};
+                        ? price_usage(router_->prices(), candidate.target.provider, candidate.target.model, stream.usage())
+                        : Cost{0, CostStatus::Absent, {}};
   return RecordUsage{plan_.key, plan_.route, candidate.target.provider, candidate.target.model, 200, std::move(outcome),
                      attempts_sent_, stream.usage(), cost, now_ms - started_ms_};
 }
@@ -395,8 +442,8 @@ void Call::succeed(AwaitingUpstream& awaiting, providers::Answer answer, std::in
   const Candidate& candidate = plan_.candidates[awaiting.candidate];
   trace_.push_back(record_for(awaiting, AttemptOutcome::Ok, now_ms));
   Cost cost = answer.has_usage
-                  ? price_usage(router_->config().prices, candidate.target.provider, candidate.target.model, answer.usage)
-                  : Cost{0, CostStatus::Absent};
+                  ? price_usage(router_->prices(), candidate.target.provider, candidate.target.model, answer.usage)
+                  : Cost{0, CostStatus::Absent, {}};
   Respond respond{200, answer_headers(candidate), std::move(answer.body)};
   respond.headers.push_back({"x-llmroute-cost-usd", format_scaled(cost.micro_usd, kMicroScale)});
   respond.headers.push_back({"x-llmroute-cost-status", std::string(cost_status_name(cost.status))});
@@ -457,17 +504,23 @@ void Call::exhausted(std::int64_t now_ms, std::string_view why) {
   Error error{ErrorKind::Upstream, status, status == 429 ? "rate_limit_error" : "upstream_error", code, message, {}};
   Respond respond{status, {{"content-type", "application/json"}}, openai_error_body(error)};
   if (status == 429 && shortest_retry_after_ms_) {
-    respond.headers.push_back({"retry-after", std::to_string((*shortest_retry_after_ms_ + 999) / 1000)});
+    respond.headers.push_back({"retry-after", std::to_string(*shortest_retry_after_ms_ / 1000 + (*shortest_retry_after_ms_ % 1000 != 0))});
   }
   finish(std::move(respond), RecordUsage{plan_.key, plan_.route, {}, {}, status, code, attempts_sent_, {}, {}, now_ms - started_ms_});
 }
 
-void Call::finish(Respond respond, RecordUsage record) {
+void Call::finish(Respond respond, RecordUsage usage) {
   if (!plan_.route.empty()) respond.headers.push_back({"x-llmroute-route", plan_.route});
   respond.headers.push_back({"x-llmroute-attempts", format_attempts_header(trace_)});
   actions_.push_back(std::move(respond));
-  actions_.push_back(std::move(record));
+  record(std::move(usage));
   state_ = Done{};
+}
+
+void Call::record(RecordUsage usage) {
+  usage.price_version = router_->prices().version;
+  usage.reservation_id = reservation_id_;
+  actions_.push_back(std::move(usage));
 }
 
 std::int64_t Call::backoff_ms(const RetryPolicy& retry, int failed_tries) {

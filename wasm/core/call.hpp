@@ -48,8 +48,19 @@ struct TimerFired {
 struct ClientDisconnected {  // the client went away (e.g. closed a stream it was reading)
   std::int64_t now_ms = 0;
 };
-using Event =
-    std::variant<ClientRequestReceived, UpstreamResponded, UpstreamEnded, UpstreamFailed, TimerFired, ClientDisconnected>;
+struct BudgetReserved {  // the ledger reserved the worst case against every budget
+  std::int64_t now_ms = 0;
+  std::string reservation_id;
+};
+struct BudgetRefused {  // a budget or rate limit would be broken: nothing was reserved
+  std::int64_t now_ms = 0;
+  int http_status = 402;
+  std::string code;     // e.g. budget_exceeded, rate_limited
+  std::string message;  // names the budget or limit
+  std::optional<std::int64_t> retry_after_ms;
+};
+using Event = std::variant<ClientRequestReceived, UpstreamResponded, UpstreamEnded, UpstreamFailed, TimerFired,
+                           ClientDisconnected, BudgetReserved, BudgetRefused>;
 
 // ---- actions: orders ----------------------------------------------------------------------------
 struct SendUpstream {
@@ -62,6 +73,13 @@ struct SendUpstream {
 };
 struct CancelUpstream {
   int attempt = 0;
+};
+struct ReserveBudget {  // before any provider is called: reserve `amount` against every check
+  std::string key;
+  std::int64_t amount_micro_usd = 0;   // the worst case of this request
+  std::vector<BudgetCheck> checks;
+  std::int64_t requests_per_minute = 0;
+  std::int64_t now_ms = 0;
 };
 struct Respond {  // a whole answer
   int status = 200;
@@ -85,10 +103,13 @@ struct RecordUsage {
   std::string outcome;   // ok, client_error, upstream_error, ...
   int attempts = 0;      // attempts sent upstream
   Usage usage;
-  Cost cost;
+  Cost cost;              // with the rate set used
   std::int64_t latency_ms = 0;
+  std::string price_version{};   // the catalog (and config) version the prices came from
+  std::string reservation_id{};  // the ledger settles this reservation to the real cost
 };
-using Action = std::variant<SendUpstream, CancelUpstream, Respond, RespondHead, RespondBytes, RespondEnd, RecordUsage>;
+using Action =
+    std::variant<SendUpstream, CancelUpstream, ReserveBudget, Respond, RespondHead, RespondBytes, RespondEnd, RecordUsage>;
 
 class Call {
  public:
@@ -105,6 +126,7 @@ class Call {
  private:
   // ---- states: named by what they wait for ----
   struct Starting {};
+  struct AwaitingReservation {};
   struct AwaitingUpstream {
     int attempt = 0;
     std::size_t candidate = 0;
@@ -130,7 +152,7 @@ class Call {
     std::int64_t until_ms = 0;
   };
   struct Done {};
-  using State = std::variant<Starting, AwaitingUpstream, BackingOff, Streaming, Done>;
+  using State = std::variant<Starting, AwaitingReservation, AwaitingUpstream, BackingOff, Streaming, Done>;
 
   struct Failure {
     AttemptOutcome outcome;
@@ -146,6 +168,9 @@ class Call {
   void on_failed(const UpstreamFailed& e);
   void on_timer(const TimerFired& e);
   void on_disconnected(const ClientDisconnected& e);
+  void on_reserved(const BudgetReserved& e);
+  void on_refused(const BudgetRefused& e);
+  std::int64_t worst_case_micro_usd_of_plan() const;
 
   void feed_stream(AwaitingUpstream& awaiting, std::string_view bytes);
   void feed_stream(Streaming& streaming, std::string_view bytes);
@@ -162,7 +187,8 @@ class Call {
   void succeed(AwaitingUpstream& awaiting, providers::Answer answer, std::int64_t now_ms);
   void answer_client_error(AwaitingUpstream& awaiting, const providers::UpstreamError& error, std::int64_t now_ms);
   void exhausted(std::int64_t now_ms, std::string_view why);
-  void finish(Respond respond, RecordUsage record);
+  void finish(Respond respond, RecordUsage usage);
+  void record(RecordUsage usage);  // every usage record leaves through here
   std::int64_t backoff_ms(const RetryPolicy& retry, int failed_tries);
   bool is_retryable_status(const RetryPolicy& retry, int status) const;
 
@@ -178,6 +204,7 @@ class Call {
   std::int64_t last_event_ms_ = 0;  // feed() carries no time: failures found there use this
   std::optional<std::int64_t> shortest_retry_after_ms_;
   std::optional<Error> untranslatable_;     // why the last skipped target could not take the request
+  std::string reservation_id_;
 
   Pcg32 rng_{0};
 };

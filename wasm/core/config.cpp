@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <functional>
 
+#include "core/catalog.hpp"
+#include "core/config_check.hpp"
+#include "util/decimal.hpp"
 #include "providers/registry.hpp"
 #include "util/decimal.hpp"
 
@@ -12,75 +15,6 @@ namespace {
 
 constexpr int kMaxAttempts = 10;
 constexpr std::int64_t kMaxTimeoutMs = 15 * 60 * 1000;
-
-// JSONPath step for an object key: .name when it is a plain identifier, else ["name"].
-std::string key_path(const std::string& parent, std::string_view key) {
-  const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-  if (plain) return parent + "." + std::string(key);
-  std::string quoted;
-  append_json_string(quoted, key);
-  return parent + "[" + quoted + "]";
-}
-
-std::string index_path(const std::string& parent, std::size_t index) {
-  return parent + "[" + std::to_string(index) + "]";
-}
-
-// Collects problems; every check names the path of the value it looked at.
-class Checker {
- public:
-  explicit Checker(std::vector<ConfigProblem>& problems) : problems_(problems) {}
-
-  void problem(std::string path, std::string message) { problems_.push_back({std::move(path), std::move(message)}); }
-
-  // Reports keys of `obj` that are not in `known`: a misspelt option must not be silently ignored.
-  void only_known_keys(const json& obj, const std::string& path, std::initializer_list<std::string_view> known) {
-    for (auto it = obj.begin(); it != obj.end(); ++it) {
-      if (std::find(known.begin(), known.end(), it.key()) == known.end()) {
-        std::string list;
-        for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-        problem(key_path(path, it.key()), "unknown field (expected one of: " + list + ")");
-      }
-    }
-  }
-
-  // Reads an integer in [min, max] into `out` when present; reports a wrong type or range.
-  template <typename Int>
-  void integer(const json& obj, std::string_view key, const std::string& path, std::int64_t min, std::int64_t max,
-               Int& out) {
-    const json* v = find(obj, key);
-    if (v == nullptr) return;
-    const auto n = v->is_number() ? as_int64(*v) : std::nullopt;
-    if (!n) return problem(key_path(path, key), "must be an integer");
-    if (*n < min || *n > max) {
-      return problem(key_path(path, key),
-                     "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + std::to_string(*n));
-    }
-    out = static_cast<Int>(*n);
-  }
-
-  void boolean(const json& obj, std::string_view key, const std::string& path, bool& out) {
-    const json* v = find(obj, key);
-    if (v == nullptr) return;
-    if (!v->is_boolean()) return problem(key_path(path, key), "must be true or false");
-    out = v->get<bool>();
-  }
-
-  const json* object(const json& obj, std::string_view key, const std::string& path) {
-    const json* v = find(obj, key);
-    if (v == nullptr) return nullptr;
-    if (!v->is_object()) {
-      problem(key_path(path, key), "must be an object");
-      return nullptr;
-    }
-    return v;
-  }
-
- private:
-  std::vector<ConfigProblem>& problems_;
-};
 
 void parse_retry(const json& retry, const std::string& path, RetryPolicy& out, Checker& check) {
   if (!retry.is_object()) return check.problem(path, "must be an object");
@@ -125,12 +59,39 @@ void parse_target(const json& value, const std::string& path, const Target& defa
   }
 }
 
+void parse_budgets(const json& obj, const std::string& path, std::vector<Budget>& out, Checker& check) {
+  const json* list = find(obj, "budgets");
+  if (list == nullptr) return;
+  const std::string at = key_path(path, "budgets");
+  if (!list->is_array()) return check.problem(at, "must be an array of {usd, window}");
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const json& entry = (*list)[i];
+    const std::string entry_path = index_path(at, i);
+    if (!entry.is_object()) {
+      check.problem(entry_path, "must be an object {usd, window}");
+      continue;
+    }
+    check.only_known_keys(entry, entry_path, {"usd", "window"});
+    Budget budget;
+    const json* usd = find(entry, "usd");
+    const auto limit = usd ? json_decimal_scaled(*usd, kMicroScale) : std::nullopt;
+    if (!limit || *limit <= 0) check.problem(key_path(entry_path, "usd"), "must be a positive decimal amount of USD, e.g. \"5.00\"");
+    else budget.limit_micro_usd = *limit;
+    const std::string* window = find_string(entry, "window");
+    if (window == nullptr || !parse_window(*window, budget.window)) {
+      check.problem(key_path(entry_path, "window"), "must be hour, day or month (fixed UTC windows)");
+    }
+    out.push_back(budget);
+  }
+}
+
 void parse_route(const std::string& name, const json& value, const std::string& path, const Target& defaults,
                  Route& out, Checker& check) {
   out.name = name;
   if (!value.is_object()) return check.problem(path, "must be an object with a targets list");
-  check.only_known_keys(value, path, {"targets", "deadline_ms"});
+  check.only_known_keys(value, path, {"targets", "deadline_ms", "budgets"});
   check.integer(value, "deadline_ms", path, 1, kMaxTimeoutMs, out.deadline_ms);
+  parse_budgets(value, path, out.budgets, check);
   const json* targets = find(value, "targets");
   const std::string at = key_path(path, "targets");
   if (targets == nullptr) return check.problem(at, "is required: a list of \"provider/model\" targets");
@@ -140,32 +101,6 @@ void parse_route(const std::string& name, const json& value, const std::string& 
     parse_target((*targets)[i], index_path(at, i), defaults, target, check);
     out.targets.push_back(std::move(target));
   }
-}
-
-void parse_price(const json& value, const std::string& path, ModelPrice& out, Checker& check) {
-  if (!value.is_object()) return check.problem(path, "must be an object of USD-per-million-token rates");
-  check.only_known_keys(value, path, {"input", "output", "cached_input", "cache_write"});
-  auto rate = [&](std::string_view key, std::int64_t& field) {
-    const json* v = find(value, key);
-    if (v == nullptr) return false;
-    const auto parsed = json_decimal_scaled(*v, kMicroScale);
-    if (!parsed || *parsed < 0 || *parsed > kMaxRatePerMtok) {
-      check.problem(key_path(path, key),
-                    "must be a non-negative decimal USD per million tokens with at most 6 decimal places, e.g. \"0.15\"");
-      return false;
-    }
-    field = *parsed;
-    return true;
-  };
-  if (!rate("input", out.input_per_mtok)) {
-    if (find(value, "input") == nullptr) check.problem(key_path(path, "input"), "is required");
-  }
-  if (!rate("output", out.output_per_mtok)) {
-    if (find(value, "output") == nullptr) check.problem(key_path(path, "output"), "is required");
-  }
-  // Without a cache rate, cached and written tokens cost what ordinary input costs.
-  if (!rate("cached_input", out.cached_input_per_mtok)) out.cached_input_per_mtok = out.input_per_mtok;
-  if (!rate("cache_write", out.cache_write_per_mtok)) out.cache_write_per_mtok = out.input_per_mtok;
 }
 
 void parse_gateway(const json& value, const std::string& path, GatewaySettings& out, Checker& check) {
@@ -227,8 +162,10 @@ void parse_keys(const json& value, const Config& config, std::vector<ClientKey>&
       check.problem(at, "must be an object with name and sha256");
       continue;
     }
-    check.only_known_keys(entry, at, {"name", "sha256", "routes", "models", "admin"});
+    check.only_known_keys(entry, at, {"name", "sha256", "routes", "models", "admin", "budgets", "requests_per_minute"});
     ClientKey key;
+    parse_budgets(entry, at, key.budgets, check);
+    check.integer(entry, "requests_per_minute", at, 0, 1'000'000, key.requests_per_minute);
     const std::string* name = find_string(entry, "name");
     if (name == nullptr || name->empty()) check.problem(key_path(at, "name"), "is required: a name for usage reports");
     else key.name = *name;
@@ -297,6 +234,7 @@ bool split_provider_model(std::string_view text, std::string& provider, std::str
 Config parse_config(const json& doc, std::vector<ConfigProblem>& problems) {
   Checker check(problems);
   Config config;
+  config.prices.version = "config";
   const std::string root = "$";
   if (!doc.is_object()) {
     check.problem(root, "the config must be a JSON object");
@@ -332,19 +270,7 @@ Config parse_config(const json& doc, std::vector<ConfigProblem>& problems) {
     check.problem("$.routes", "no routes are defined and direct_models is false: no request could be served");
   }
 
-  if (const json* prices = check.object(doc, "prices", root)) {
-    for (auto it = prices->begin(); it != prices->end(); ++it) {
-      const std::string path = key_path("$.prices", it.key());
-      std::string provider, model;
-      if (!split_provider_model(it.key(), provider, model)) {
-        check.problem(path, "a price key must be \"provider/model\"");
-        continue;
-      }
-      ModelPrice price;
-      parse_price(it.value(), path, price, check);
-      config.prices.emplace(it.key(), price);
-    }
-  }
+  if (const json* prices = check.object(doc, "prices", root)) parse_model_prices(*prices, "$.prices", config.prices, check);
   if (const json* gateway = check.object(doc, "gateway", root)) parse_gateway(*gateway, "$.gateway", config.gateway, check);
   if (const json* limits = check.object(doc, "limits", root)) parse_limits(*limits, "$.limits", config.limits, check);
   if (const json* keys = find(doc, "keys")) parse_keys(*keys, config, config.keys, check);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/budget.hpp"
 #include "core/pricing.hpp"
 #include "model/chat_request.hpp"
 #include "util/aws_sigv4.hpp"
@@ -36,6 +37,7 @@ struct Route {
   std::string name;
   std::vector<Target> targets;
   std::int64_t deadline_ms = 120000;  // bounds every attempt, retry and backoff of one request together
+  std::vector<Budget> budgets{};      // spend limits of the route, whoever calls it
 };
 
 struct GatewaySettings {
@@ -49,6 +51,7 @@ struct Limits {
   std::size_t max_header_bytes = 16 << 10;              // all client request headers together
   std::size_t max_upstream_body_bytes = 8u << 20;       // one provider answer
   std::size_t max_stream_bytes = 256u << 20;            // one streamed answer, all events together
+  std::int64_t default_max_output_tokens = 4096;        // for budget reservations when neither request nor catalog says
 };
 
 // A client key: only its SHA-256 is configured, never the key itself.
@@ -58,6 +61,8 @@ struct ClientKey {
   std::vector<std::string> routes = {"*"};  // route names it may use; "*" = every route
   std::vector<std::string> models = {"*"};  // provider/model it may name directly; a trailing * matches a prefix
   bool admin = false;                       // may read usage, health details and other admin endpoints
+  std::vector<Budget> budgets{};            // spend limits, several windows at once
+  std::int64_t requests_per_minute{0};      // 0 = no limit
 
   bool may_use_route(std::string_view route) const;
   bool may_use_model(std::string_view provider_model) const;

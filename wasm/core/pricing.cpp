@@ -10,10 +10,24 @@ std::int64_t clamp_tokens(std::int64_t tokens) { return std::clamp<std::int64_t>
 
 }  // namespace
 
-std::int64_t cost_micro_usd(const Usage& usage, const ModelPrice& price) {
+const Rates& rates_for(const ModelPrice& price, std::int64_t prompt_tokens, std::string* rate_set) {
+  const Rates* rates = &price.base;
+  std::int64_t threshold = -1;
+  for (const PriceTier& tier : price.tiers) {
+    if (prompt_tokens > tier.above_prompt_tokens && tier.above_prompt_tokens > threshold) {
+      rates = &tier.rates;
+      threshold = tier.above_prompt_tokens;
+    }
+  }
+  if (rate_set != nullptr) *rate_set = threshold < 0 ? "base" : "above_" + std::to_string(threshold);
+  return *rates;
+}
+
+std::int64_t cost_micro_usd(const Usage& usage, const Rates& rates) {
   const std::int64_t prompt = clamp_tokens(usage.prompt_tokens);
   const std::int64_t cached = std::min(clamp_tokens(usage.cached_prompt_tokens), prompt);
   const std::int64_t written = std::min(clamp_tokens(usage.cache_write_prompt_tokens), prompt - cached);
+  const std::int64_t written_1h = std::min(clamp_tokens(usage.cache_write_1h_prompt_tokens), written);
   const std::int64_t uncached = prompt - cached - written;
   const std::int64_t completion = clamp_tokens(usage.completion_tokens);
 
@@ -31,10 +45,11 @@ std::int64_t cost_micro_usd(const Usage& usage, const ModelPrice& price) {
     whole_micro += low_product / 1'000'000;
     remainder_pico += low_product % 1'000'000;
   };
-  add(uncached, price.input_per_mtok);
-  add(cached, price.cached_input_per_mtok);
-  add(written, price.cache_write_per_mtok);
-  add(completion, price.output_per_mtok);
+  add(uncached, rates.input_per_mtok);
+  add(cached, rates.cached_input_per_mtok);
+  add(written - written_1h, rates.cache_write_per_mtok);
+  add(written_1h, rates.cache_write_1h_per_mtok != 0 ? rates.cache_write_1h_per_mtok : rates.cache_write_per_mtok);
+  add(completion, rates.output_per_mtok);
 
   whole_micro += remainder_pico / 1'000'000;
   remainder_pico %= 1'000'000;
@@ -42,18 +57,24 @@ std::int64_t cost_micro_usd(const Usage& usage, const ModelPrice& price) {
   return whole_micro;
 }
 
+std::int64_t cost_micro_usd(const Usage& usage, const ModelPrice& price) {
+  return cost_micro_usd(usage, rates_for(price, usage.prompt_tokens));
+}
+
 const ModelPrice* find_price(const PriceTable& table, std::string_view provider, std::string_view model) {
   std::string key;
   key.reserve(provider.size() + 1 + model.size());
   key.append(provider).append("/").append(model);
-  auto it = table.find(key);
-  return it == table.end() ? nullptr : &it->second;
+  auto it = table.models.find(key);
+  return it == table.models.end() ? nullptr : &it->second;
 }
 
 Cost price_usage(const PriceTable& table, std::string_view provider, std::string_view model, const Usage& usage) {
   const ModelPrice* price = find_price(table, provider, model);
-  if (price == nullptr) return Cost{0, CostStatus::Absent};
-  return Cost{cost_micro_usd(usage, *price), CostStatus::Measured};
+  if (price == nullptr) return Cost{0, CostStatus::Absent, {}};
+  Cost cost{0, CostStatus::Measured, {}};
+  cost.micro_usd = cost_micro_usd(usage, rates_for(*price, usage.prompt_tokens, &cost.rate_set));
+  return cost;
 }
 
 std::string_view cost_status_name(CostStatus status) {

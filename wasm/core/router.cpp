@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/catalog.hpp"
 #include "providers/registry.hpp"
 
 namespace llmroute::core {
@@ -14,8 +15,16 @@ std::shared_ptr<const Router> Router::create(const json& doc, std::vector<Config
   if (!problems.empty()) return nullptr;
   Config config = parse_config(*config_doc, problems);
   Environment environment = parse_environment(*env_doc, config, problems);
+  PriceTable prices;
+  if (const json* catalog = find(doc, "catalog")) prices = parse_catalog(*catalog, problems);
   if (!problems.empty()) return nullptr;
-  return std::make_shared<const Router>(std::move(config), std::move(environment));
+  if (!config.prices.models.empty()) {
+    prices.version = prices.version.empty() ? "config" : prices.version + "+config";
+    for (auto& [key, price] : config.prices.models) prices.models.insert_or_assign(key, price);
+  } else if (prices.version.empty()) {
+    prices.version = "none";
+  }
+  return std::make_shared<const Router>(std::move(config), std::move(environment), std::move(prices));
 }
 
 Result<const ClientKey*> Router::authenticate(std::string_view presented) const {
@@ -39,6 +48,8 @@ Result<const ClientKey*> Router::authenticate(std::string_view presented) const 
 Result<Plan> Router::plan(const ChatRequest& request, const ClientKey& key) const {
   Plan plan;
   plan.key = key.name;
+  plan.key_budgets = key.budgets;
+  plan.requests_per_minute = key.requests_per_minute;
   if (!request.models.empty()) {
     // An OpenRouter-style list: `model` (when given) first, then each entry, in order.
     std::vector<std::string> chain;
@@ -64,6 +75,7 @@ std::optional<Error> Router::expand(const std::string& name, const ClientKey& ke
     }
     if (single) plan.route = route.name;
     plan.deadline_ms = std::max(plan.deadline_ms, route.deadline_ms);
+    for (const Budget& budget : route.budgets) plan.route_budgets.emplace_back(route.name, budget);
     for (const Target& target : route.targets) plan.candidates.push_back(candidate_for(target));
     return std::nullopt;
   }

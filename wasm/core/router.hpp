@@ -23,13 +23,18 @@ struct Plan {
   std::string route;  // route name, or empty for provider/model and models lists
   std::vector<Candidate> candidates;
   std::int64_t deadline_ms = 0;  // for the whole request, relative to its start
+  std::vector<Budget> key_budgets;        // of the client key
+  std::vector<std::pair<std::string, Budget>> route_budgets;  // route name, budget
+  std::int64_t requests_per_minute = 0;   // of the client key; 0 = no limit
 };
 
 class Router {
  public:
-  Router(Config config, Environment environment) : config_(std::move(config)), environment_(std::move(environment)) {}
+  Router(Config config, Environment environment, PriceTable prices)
+      : config_(std::move(config)), environment_(std::move(environment)), prices_(std::move(prices)) {}
 
-  // Parses {"config": {...}, "environment": {...}}; on failure `problems` lists every issue.
+  // Parses {"config": {...}, "environment": {...}, "catalog": {...}?}; on failure `problems` lists
+  // every issue. The config's own prices override the catalog's, model by model.
   static std::shared_ptr<const Router> create(const json& doc, std::vector<ConfigProblem>& problems);
 
   // The configured key whose hash matches `presented`: 401 when missing or unknown. Every configured
@@ -41,6 +46,7 @@ class Router {
 
   const Config& config() const { return config_; }
   const Environment& environment() const { return environment_; }
+  const PriceTable& prices() const { return prices_; }
 
   // Gateway URL, headers and secret headers for one attempt at `target`.
   std::string upstream_url(const providers::Provider& provider, std::string_view path) const;
@@ -57,6 +63,7 @@ class Router {
 
   Config config_;
   Environment environment_;
+  PriceTable prices_;
 };
 
 }  // namespace llmroute::core

@@ -171,4 +171,24 @@ Result<ChatRequest> parse_chat_request(std::string_view text, const RequestLimit
   return out;
 }
 
+std::string content_text(const json& content) {
+  if (const auto* text = content.get_ptr<const json::string_t*>()) return *text;
+  std::string out;
+  if (content.is_array()) {
+    for (const json& part : content) {
+      if (const std::string* text = find_string(part, "text")) out += (out.empty() ? "" : "\n") + *text;
+    }
+  }
+  return out;
+}
+
+std::optional<DataUrl> parse_base64_data_url(std::string_view url) {
+  constexpr std::string_view kScheme = "data:";
+  constexpr std::string_view kMarker = ";base64,";
+  if (url.substr(0, kScheme.size()) != kScheme) return std::nullopt;
+  const auto marker = url.find(kMarker);
+  if (marker == std::string_view::npos) return std::nullopt;
+  return DataUrl{std::string(url.substr(kScheme.size(), marker - kScheme.size())), std::string(url.substr(marker + kMarker.size()))};
+}
+
 }  // namespace llmroute

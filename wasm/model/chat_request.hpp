@@ -35,4 +35,18 @@ struct ChatRequest {
 // Parses and checks the client's body. Errors are OpenAI-shaped 400s naming the field at fault.
 Result<ChatRequest> parse_chat_request(std::string_view body, const RequestLimits& limits);
 
+// Readers of message content, for providers that take parts of it in another form.
+
+// Text of a message's content, whatever its form: the string, or its text parts joined by newlines
+// (for turns a provider takes as plain text: system prompts, tool results).
+std::string content_text(const json& content);
+
+// A base64 data URL ("data:image/png;base64,AAAA") split into its media type and its data.
+struct DataUrl {
+  std::string media_type;
+  std::string data;
+};
+// nullopt for any other URL (those are passed to providers by reference).
+std::optional<DataUrl> parse_base64_data_url(std::string_view url);
+
 }  // namespace llmroute

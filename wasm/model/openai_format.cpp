@@ -90,10 +90,12 @@ void ChunkWriter::finish(std::string& out, std::string_view finish_reason) {
   out += "}]}\n\n";
 }
 
-void ChunkWriter::usage(std::string& out, const Usage& u) {
+void ChunkWriter::usage(std::string& out, const Usage& u) { usage(out, usage_json(u)); }
+
+void ChunkWriter::usage(std::string& out, std::string_view usage_object) {
   open(out);
   out += "],\"usage\":";
-  out += usage_json(u);
+  out += usage_object;
   out += "}\n\n";
 }
 

@@ -45,6 +45,8 @@ class ChunkWriter {
   void delta(std::string& out, std::string_view delta_json);
   void finish(std::string& out, std::string_view finish_reason);
   void usage(std::string& out, const Usage& usage);
+  // The usage chunk with a usage object already written (say, a provider's own, extra fields kept).
+  void usage(std::string& out, std::string_view usage_object);
 
  private:
   void open(std::string& out);

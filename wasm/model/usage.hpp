@@ -13,6 +13,7 @@ struct Usage {
   std::int64_t cached_prompt_tokens = 0;       // cache reads, part of prompt_tokens
   std::int64_t cache_write_prompt_tokens = 0;  // cache writes, part of prompt_tokens
   std::int64_t reasoning_tokens = 0;           // part of completion_tokens
+  std::int64_t cache_write_1h_prompt_tokens = 0;  // cache writes with a 1-hour TTL, part of cache_write_prompt_tokens
 };
 
 }  // namespace llmroute

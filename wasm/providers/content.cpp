@@ -34,25 +34,6 @@ Result<json> content_blocks(const json& content, const std::string& param, std::
   return blocks;
 }
 
-std::string text_of(const json& content) {
-  if (content.is_string()) return content.get<std::string>();
-  std::string out;
-  if (content.is_array()) {
-    for (const json& part : content) {
-      if (const std::string* text = find_string(part, "text")) out += (out.empty() ? "" : "\n") + *text;
-    }
-  }
-  return out;
-}
-
-std::optional<Base64Data> parse_base64_data_url(const std::string& url) {
-  static constexpr std::string_view kPrefix = "data:";
-  static constexpr std::string_view kMarker = ";base64,";
-  const auto marker = url.find(kMarker);
-  if (url.rfind(kPrefix, 0) != 0 || marker == std::string::npos) return std::nullopt;
-  return Base64Data{url.substr(kPrefix.size(), marker - kPrefix.size()), url.substr(marker + kMarker.size())};
-}
-
 void push_turn(json& messages, const std::string& role, json blocks) {
   if (blocks.empty()) return;
   if (!messages.empty() && messages.back()["role"] == role) {

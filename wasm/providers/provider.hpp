@@ -75,6 +75,9 @@ struct UpstreamError {
   std::string code;      // OpenAI-style code when the provider gives one
   std::optional<std::int64_t> retry_after_ms;
   bool context_length_exceeded = false;
+  // The provider blames this target (its key, region or billing) whatever the status says: try
+  // another target rather than answer the client with it.
+  bool target_fault = false;
 };
 
 // The failures every translator can meet in an answer or a stream.

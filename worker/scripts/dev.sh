@@ -26,5 +26,6 @@ exec_args=(--ip 127.0.0.1 --port "${PORT:-8787}"
   --var "AI_GATEWAY_BASE_URL:http://127.0.0.1:${emulator_port}/v1/emu-account/emu-gateway"
   --var "OPENAI_API_KEY:sk-local-emulator-placeholder"
   --var "ANTHROPIC_API_KEY:sk-ant-local-emulator-placeholder"
+  --var "GOOGLE_AI_STUDIO_API_KEY:AIza-local-emulator-placeholder"
   --var "LLMROUTE_CONFIG:${dev_config}")
 worker/node_modules/.bin/wrangler dev "${exec_args[@]}" "$@"

@@ -11,7 +11,9 @@ import { CoreError } from "./core.mjs";
  * @param {{api_key: string}} meta  what the core needs of the request besides its body
  * @param {Uint8Array} body  the client's request body, as received
  * @param {object} env  Worker env: secret values are read here and only here
- * @param {{recordUsage: (record: object) => void, waitUntil: (p: Promise<unknown>) => void, secretNames: string[]}} hooks
+ * @param {{recordUsage: (record: object) => void, reserve: (request: object) => Promise<object>,
+ *          waitUntil: (p: Promise<unknown>) => void, secretNames: string[]}} hooks
+ *   reserve: asks the ledger to reserve a budget ({reservation_id, rate} or {refused});
  *   secretNames: the secrets whose values are scrubbed from every answer
  * @returns {Promise<{response: Response} | {error: object}>}
  */
@@ -23,17 +25,19 @@ export async function driveCall(core, router, meta, body, env, hooks) {
   let failAnswer;
   const answered = new Promise((resolve, reject) => { answer = resolve; failAnswer = reject; });
   const redact = (text) => redactSecrets(text, env, hooks.secretNames);
-  const loop = runCall(core, created.handle, env, redact, hooks.recordUsage, answer);
+  const loop = runCall(core, created.handle, env, redact, hooks, answer);
   loop.catch((err) => failAnswer(err));
   hooks.waitUntil(loop.catch(() => {}));
   return { response: await answered };
 }
 
-async function runCall(core, call, env, redact, recordUsage, answer) {
+async function runCall(core, call, env, redact, hooks, answer) {
   const inflight = new Map();  // attempt -> AbortController
   const inbox = new Inbox();
   let stream = null;  // the client's stream writer, once a streamed answer has begun
   let answered = false;
+  let rateHeaders = {};  // OpenAI-style x-ratelimit-* headers, when the key has a request limit
+  const withRate = (headers) => ({ ...headers, ...rateHeaders });
   try {
     let result = core.step(call, { type: "client_request_received", now_ms: Date.now(), seed: randomSeed() });
     for (;;) {
@@ -45,18 +49,30 @@ async function runCall(core, call, env, redact, recordUsage, answer) {
             sendUpstream(action, env, controller.signal, inbox);
             break;
           }
+          case "reserve_budget":
+            hooks.reserve(action).then(
+              (result) => {
+                rateHeaders = rateLimitHeaders(result.rate ?? result.refused?.rate);
+                inbox.push({ kind: "ledger", event: result.refused
+                  ? { type: "budget_refused", ...result.refused }
+                  : { type: "budget_reserved", reservation_id: result.reservation_id } });
+              },
+              // The ledger cannot be reached: refuse rather than spend without counting.
+              () => inbox.push({ kind: "ledger", event: { type: "budget_refused", http_status: 429, code: "ledger_unavailable",
+                message: "llmroute could not check this key's budget; try again shortly", retry_after_ms: 1000 } }));
+            break;
           case "cancel_upstream":
             inflight.get(action.attempt)?.abort();
             inflight.delete(action.attempt);
             break;
           case "respond":
-            answer(new Response(redact(action.body), { status: action.status, headers: action.headers }));
+            answer(new Response(redact(action.body), { status: action.status, headers: withRate(action.headers) }));
             answered = true;
             break;
           case "respond_head": {
             const { readable, writable } = new TransformStream();
             stream = writable.getWriter();
-            answer(new Response(readable, { status: action.status, headers: action.headers }));
+            answer(new Response(readable, { status: action.status, headers: withRate(action.headers) }));
             answered = true;
             break;
           }
@@ -68,7 +84,7 @@ async function runCall(core, call, env, redact, recordUsage, answer) {
             stream.close().catch(() => {});
             break;
           case "record_usage":
-            recordUsage(action);
+            hooks.recordUsage(action);
             break;
           default:
             throw new CoreError(`unknown action ${action.type}`);
@@ -138,6 +154,15 @@ function redactSecrets(text, env, names) {
     }
   }
   return text;
+}
+
+function rateLimitHeaders(rate) {
+  if (!rate) return {};
+  return {
+    "x-ratelimit-limit-requests": String(rate.limit),
+    "x-ratelimit-remaining-requests": String(Math.max(0, rate.remaining)),
+    "x-ratelimit-reset-requests": `${Math.ceil(rate.reset_ms / 1000)}s`,
+  };
 }
 
 // Only the headers the core reads; keeps the event small.

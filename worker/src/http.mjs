@@ -19,3 +19,10 @@ export function jsonResponse(status, value, headers = {}) {
     headers: { "content-type": "application/json", ...headers },
   });
 }
+
+/** Integer micro-dollars as a decimal USD string: 1234567 -> "1.234567". */
+export function formatUsd(micro) {
+  const sign = micro < 0 ? "-" : "";
+  const abs = Math.abs(micro);
+  return `${sign}${Math.floor(abs / 1e6)}.${String(abs % 1e6).padStart(6, "0")}`;
+}

@@ -3,9 +3,13 @@
 
 import wasmModule from "../build/llmroute.wasm";
 import bundledConfig from "../config/llmroute.config.json";
+import priceCatalog from "../config/prices.json";
 import { Core, CoreError } from "./core.mjs";
 import { driveCall } from "./drive.mjs";
 import { coreErrorResponse, errorResponse, jsonResponse } from "./http.mjs";
+import { usageResponse } from "./usage.mjs";
+
+export { Ledger } from "./ledger.mjs";
 
 
 // One core instance per isolate, built at module scope (Workers refuse to compile Wasm later),
@@ -38,6 +42,13 @@ async function route(request, url, env, ctx, router) {
     if (request.method !== "POST") return methodNotAllowed("POST");
     return chatCompletions(request, env, ctx, router);
   }
+  if (url.pathname === "/v1/usage") {
+    if (request.method !== "GET") return methodNotAllowed("GET");
+    if (router.error) return coreErrorResponse(router.error);
+    const caller = core.authenticate(router.handle, presentedKey(request));
+    if (caller.error) return coreErrorResponse(caller.error);
+    return usageResponse(url, caller.key, ledger(env));
+  }
   if (url.pathname === "/healthz") {
     if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET");
     return healthz(request, router);
@@ -61,8 +72,10 @@ async function chatCompletions(request, env, ctx, router) {
   if (body.length > limit) return tooLarge(body.length, limit);
 
   const meta = { api_key: presentedKey(request) };
+  const book = ledger(env);
   const outcome = await driveCall(core, router.handle, meta, body, env, {
-    recordUsage,
+    recordUsage: (record) => ctx.waitUntil(recordUsage(book, record)),
+    reserve: (reservation) => book.reserve(reservation),
     waitUntil: (promise) => ctx.waitUntil(promise),
     secretNames: router.info.secret_names,
   });
@@ -149,6 +162,7 @@ function currentRouter(env) {
   if (routerCache?.handle && routerCache.core === core) core.routerFree(routerCache.handle);
   const created = core.routerNew({
     config,
+    catalog: priceCatalog,
     environment: { gateway_base_url: env.AI_GATEWAY_BASE_URL ?? "", secrets_set: secretsSet, ...awsCredentials(env) },
   });
   routerCache = { key, core, ...created };
@@ -166,10 +180,20 @@ function awsCredentials(env) {
   return { aws_credentials: credentials };
 }
 
-function recordUsage(record) {
-  // The ledger (a Durable Object) comes with the accounting work; until then every routed request
-  // leaves one structured log line, with no secret and no message content in it.
+// Every routed request leaves a ledger row (and settles its reservation), and one structured log
+// line with no secret and no message content in it.
+async function recordUsage(book, record) {
   console.log(JSON.stringify({ event: "llmroute.usage", ...record }));
+  try {
+    await book.settle(record);
+  } catch (err) {
+    console.error(JSON.stringify({ event: "llmroute.ledger_error", message: String(err?.message ?? err) }));
+  }
+}
+
+// The one ledger of this deployment.
+function ledger(env) {
+  return env.LEDGER.get(env.LEDGER.idFromName("ledger"));
 }
 
 function tooLarge(size, limit) {

@@ -16,6 +16,9 @@ bool read_usage(const json& usage, Usage& out) {
   if (!input || !output) return false;
   out.cached_prompt_tokens = count(usage, "cache_read_input_tokens");
   out.cache_write_prompt_tokens = count(usage, "cache_creation_input_tokens");
+  if (const json* creation = find_object(usage, "cache_creation")) {
+    out.cache_write_1h_prompt_tokens = count(*creation, "ephemeral_1h_input_tokens");  // priced apart from 5-minute writes
+  }
   // Anthropic's input_tokens is only the uncached part: reads and writes are added back in.
   out.prompt_tokens = *input + out.cached_prompt_tokens + out.cache_write_prompt_tokens;
   out.completion_tokens = *output;  // thinking is inside output_tokens and not counted apart

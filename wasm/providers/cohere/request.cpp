@@ -83,7 +83,7 @@ Result<json> assistant_turn(const json& message, const json& content, const std:
                           {"type", "function"},
                           {"function", {{"name", *name}, {"arguments", arguments && !arguments->empty() ? *arguments : "{}"}}}});
   }
-  const std::string plan = text_of(content);
+  const std::string plan = content_text(content);
   if (!plan.empty()) turn["tool_plan"] = plan;
   turn["tool_calls"] = std::move(tool_calls);
   return turn;

@@ -1,3 +1,7 @@
+#include <map>
+#include <set>
+
+#include "model/openai_format.hpp"
 #include "providers/openai/openai.hpp"
 #include "util/sse.hpp"
 
@@ -7,15 +11,13 @@ namespace {
 
 // OpenAI's own stream is already what the client wants: events are re-framed as they come, and
 // only read when they may carry usage or an error.
-class OpenAiStream final : public StreamTranslator {
+class VerbatimStream final : public StreamTranslator {
  public:
-  explicit OpenAiStream(const StreamOptions& options) : include_usage_(options.include_usage) {}
+  explicit VerbatimStream(const StreamOptions& options) : include_usage_(options.include_usage) {}
 
   void feed(std::string_view bytes, std::string& out) override {
     events_.clear();
-    if (!decoder_.feed(bytes, events_)) {
-      error_ = stream_event_too_large();
-    }
+    if (!decoder_.feed(bytes, events_)) error_ = stream_event_too_large();
     for (const SseEvent& event : events_) take(event, out);
   }
 
@@ -61,8 +63,194 @@ class OpenAiStream final : public StreamTranslator {
   std::vector<SseEvent> events_;
 };
 
+// The other dialects: every chunk is read and rewritten as OpenAI would have written it. Usage,
+// wherever the provider puts it (its own chunk, the finish chunk, x_groq, every chunk), is taken
+// out and written once in OpenAI's usage chunk, when the client asked for one.
+class DialectStream final : public StreamTranslator {
+ public:
+  DialectStream(const StreamOptions& options, const Dialect& dialect) : options_(options), dialect_(dialect) {}
+
+  void feed(std::string_view bytes, std::string& out) override {
+    events_.clear();
+    if (!decoder_.feed(bytes, events_)) error_ = stream_event_too_large();
+    for (const SseEvent& event : events_) {
+      if (complete_ || error_) return;
+      take(event, out);
+    }
+  }
+
+  void finish(std::string& /*out*/) override {}
+
+ private:
+  struct SentToolCall {
+    std::string id;
+    std::string name;
+  };
+
+  void take(const SseEvent& event, std::string& out) {
+    if (event.data == "[DONE]") return end(out);
+    json chunk;
+    if (parse_json(event.data, chunk) != JsonParseStatus::Ok || !chunk.is_object()) {
+      error_ = malformed_stream();
+      return;
+    }
+    take_usage(chunk);
+    if (const json* error = find(chunk, "error"); error != nullptr && !error->is_null()) {
+      // OpenRouter: an upstream failure after the stream began, under HTTP 200 (usage beside it).
+      UpstreamError e = parse_error(502, event.data);
+      e.type = "upstream_error";
+      error_ = std::move(e);
+      return;
+    }
+    if (dialect_.workers_ai_native && !chunk.contains("choices")) return take_native(chunk, out);
+    take_chunk(chunk, out);
+  }
+
+  void take_usage(json& chunk) {
+    json* usage = nullptr;
+    if (auto it = chunk.find("usage"); it != chunk.end() && it->is_object()) usage = &*it;
+    auto groq = chunk.find("x_groq");
+    if (groq != chunk.end() && groq->is_object()) {
+      if (auto it = groq->find("usage"); it != groq->end() && it->is_object()) usage = &*it;
+    }
+    Usage read;
+    if (usage != nullptr && read_usage(*usage, read, dialect_)) {
+      // Perplexity repeats the running totals in every chunk: the last one counts.
+      write_usage(*usage, read);
+      usage_ = read;
+      has_usage_ = true;
+      usage_json_ = to_json_text(*usage);
+    }
+    chunk.erase("usage");
+    if (groq != chunk.end() && groq->is_object()) groq->erase("usage");
+  }
+
+  void take_chunk(json& chunk, std::string& out) {
+    auto choices = chunk.find("choices");
+    // No choices: Azure's prompt-filter annotations, or a usage-only chunk (ours to write).
+    if (choices == chunk.end() || !choices->is_array() || choices->empty()) return;
+    if (!writer_.started()) {
+      const std::string* id = find_string(chunk, "id");
+      const std::string* model = find_string(chunk, "model");
+      writer_.start(id ? *id : "", model ? *model : "", find_int64(chunk, "created").value_or(options_.now_ms / 1000));
+      id_ = id ? *id : "";
+      model_ = model ? *model : "";
+    }
+    const std::string* object = find_string(chunk, "object");
+    const bool last = object != nullptr && *object == "chat.completion.done";  // Perplexity's final chunk
+    chunk["object"] = "chat.completion.chunk";
+    if (!chunk.contains("id")) chunk["id"] = id_;
+    if (!chunk.contains("created")) chunk["created"] = options_.now_ms / 1000;
+    if (!chunk.contains("model")) chunk["model"] = model_;
+    chunk.erase("p");  // Mistral's random padding
+
+    std::int64_t position = 0;
+    for (json& choice : *choices) {
+      if (!choice.is_object()) {
+        error_ = malformed_stream();
+        return;
+      }
+      if (!choice.contains("index")) choice["index"] = position;
+      ++position;
+      const std::int64_t choice_index = find_int64(choice, "index").value_or(0);
+      json& delta = choice["delta"];
+      if (!delta.is_object()) delta = json::object();
+      // OpenAI names the role in a choice's first delta, and clients insist (Workers AI leaves it out).
+      if (started_choices_.insert(choice_index).second && !delta.contains("role")) delta["role"] = "assistant";
+      if (auto calls = delta.find("tool_calls"); calls != delta.end() && calls->is_array()) {
+        std::int64_t call_position = 0;
+        for (json& call : *calls) take_tool_call(call, choice_index, call_position++);
+      }
+      json& reason = choice["finish_reason"];  // null until the last chunk, as OpenAI writes it
+      if (const std::string* text = reason.get_ptr<const std::string*>()) {
+        const auto mapped = finish_reason(*text);
+        if (!mapped) {
+          error_ = UpstreamError{std::string(dialect_.provider) + " ended the stream with finish_reason '" + *text + "'",
+                                 "upstream_error", "provider_error", {}, false};
+          return;
+        }
+        reason = std::string(*mapped);
+        finished_ = true;
+      }
+    }
+    out.append("data: ").append(to_json_text(chunk)).append("\n\n");
+    if (last) end(out);
+  }
+
+  // Normalises one tool-call fragment. OpenRouter repeats the id and name in every fragment of a
+  // call; OpenAI names them once, and clients that join fragments would double the name.
+  void take_tool_call(json& call, std::int64_t choice_index, std::int64_t position) {
+    if (!call.is_object()) return;
+    if (!call.contains("index")) call["index"] = position;
+    normalize_tool_call(call);
+    tool_calls_seen_ = true;
+    const std::string* id = find_string(call, "id");
+    if (id == nullptr) return;
+    const json* function = find_object(call, "function");
+    const std::string* name = function ? find_string(*function, "name") : nullptr;
+    SentToolCall& sent = sent_tool_calls_[{choice_index, find_int64(call, "index").value_or(position)}];
+    if (*id != sent.id) {
+      sent = {*id, name ? *name : ""};
+      return;
+    }
+    const bool same_name = name != nullptr && *name == sent.name;
+    call.erase("id");
+    call.erase("type");
+    if (same_name) call["function"].erase("name");
+  }
+
+  // Workers AI's own stream: {"response": "..."} tokens, {"tool_calls": [{name, arguments}]}, and
+  // a last {"response": "", "usage": {...}} (already read).
+  void take_native(const json& event, std::string& out) {
+    if (!writer_.started()) {
+      writer_.start("", "", options_.now_ms / 1000);
+      writer_.delta(out, openai_format::role_delta());
+    }
+    if (const std::string* text = find_string(event, "response"); text != nullptr && !text->empty()) {
+      writer_.delta(out, openai_format::content_delta(*text));
+    }
+    const json* calls = find_array(event, "tool_calls");
+    for (std::size_t i = 0; calls != nullptr && i < calls->size(); ++i) {
+      const json& call = (*calls)[i];
+      const std::string* name = find_string(call, "name");
+      if (name == nullptr) continue;
+      const int index = native_tool_calls_++;
+      const std::string* id = find_string(call, "id");
+      writer_.delta(out, openai_format::tool_call_start_delta(index, id ? *id : "call_" + std::to_string(index), *name));
+      const json* arguments = find(call, "arguments");
+      const std::string text = arguments == nullptr ? "{}" : arguments->is_string() ? arguments->get<std::string>() : to_json_text(*arguments);
+      if (!text.empty()) writer_.delta(out, openai_format::tool_call_arguments_delta(index, text));
+      tool_calls_seen_ = true;
+    }
+  }
+
+  void end(std::string& out) {
+    // OpenRouter (as recorded) and Workers AI's own form can end without any finish_reason, which
+    // OpenAI clients refuse: say how the answer ended.
+    if (writer_.started() && !finished_) writer_.finish(out, tool_calls_seen_ ? "tool_calls" : "stop");
+    if (options_.include_usage && has_usage_) writer_.usage(out, usage_json_);
+    complete_ = true;
+  }
+
+  StreamOptions options_;
+  const Dialect& dialect_;
+  SseDecoder decoder_;
+  std::vector<SseEvent> events_;
+  openai_format::ChunkWriter writer_;
+  std::string id_, model_;  // of the first chunk, for chunks that leave them out
+  std::string usage_json_;  // the provider's usage object, in our convention
+  std::map<std::pair<std::int64_t, std::int64_t>, SentToolCall> sent_tool_calls_;  // (choice, tool index) -> first fragment
+  std::set<std::int64_t> started_choices_;  // choices whose first delta went out
+  int native_tool_calls_ = 0;
+  bool finished_ = false;
+  bool tool_calls_seen_ = false;
+};
+
 }  // namespace
 
-std::unique_ptr<StreamTranslator> new_stream(const StreamOptions& options) { return std::make_unique<OpenAiStream>(options); }
+std::unique_ptr<StreamTranslator> new_stream(const StreamOptions& options, const Dialect& dialect) {
+  if (dialect.verbatim) return std::make_unique<VerbatimStream>(options);
+  return std::make_unique<DialectStream>(options, dialect);
+}
 
 }  // namespace llmroute::providers::openai

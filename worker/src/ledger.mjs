@@ -1,0 +1,153 @@
+// The ledger: one SQLite-backed Durable Object holding budgets, rate-limit counters, every routed
+// request's row and hourly aggregates. One instance for the whole deployment, so a reservation is
+// atomic across every isolate: a method runs to completion before the next one starts, and all its
+// SQL runs in one implicit transaction. The core decides what to reserve; this only keeps counts.
+
+import { DurableObject } from "cloudflare:workers";
+
+import { formatUsd as usd } from "./http.mjs";
+
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+const RAW_RETENTION_MS = 30 * 24 * HOUR_MS;  // raw rows are kept 30 days; hourly aggregates forever
+const RESERVATION_TTL_MS = 15 * MINUTE_MS;   // a reservation never settled (a crashed isolate) is released after this
+const PRUNE_EVERY = 500;                     // settlements between two clean-ups
+
+export class Ledger extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS budget_spend (
+        scope TEXT NOT NULL, window TEXT NOT NULL, window_start INTEGER NOT NULL,
+        spent INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (scope, window, window_start));
+      CREATE TABLE IF NOT EXISTS reservations (
+        id TEXT PRIMARY KEY, amount INTEGER NOT NULL, checks TEXT NOT NULL, created_ms INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS rate_counts (
+        key TEXT NOT NULL, minute_start INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (key, minute_start));
+      CREATE TABLE IF NOT EXISTS requests (
+        time_ms INTEGER NOT NULL, key TEXT, route TEXT, provider TEXT, model TEXT, status INTEGER, outcome TEXT,
+        attempts INTEGER, prompt_tokens INTEGER, completion_tokens INTEGER, cached_tokens INTEGER,
+        cache_write_tokens INTEGER, reasoning_tokens INTEGER, cost_micro_usd INTEGER, cost_status TEXT,
+        rate_set TEXT, price_version TEXT, latency_ms INTEGER);
+      CREATE INDEX IF NOT EXISTS requests_time ON requests (time_ms);
+      CREATE TABLE IF NOT EXISTS hourly (
+        hour_start INTEGER NOT NULL, key TEXT NOT NULL, route TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL,
+        requests INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,
+        prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
+        cached_tokens INTEGER NOT NULL DEFAULT 0, cost_micro_usd INTEGER NOT NULL DEFAULT 0,
+        unpriced INTEGER NOT NULL DEFAULT 0, latency_ms INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (hour_start, key, route, provider, model));`);
+    this.settled = 0;
+  }
+
+  /**
+   * Reserves `amount_micro_usd` against every check, and counts the request against the key's
+   * per-minute limit: all or nothing. {reservation_id, rate} or {refused: {http_status, code, message, retry_after_ms}}.
+   */
+  reserve({ key, amount_micro_usd: amount, checks, requests_per_minute: rpm, now_ms: now }) {
+    this.#releaseExpired(now);
+    let rate = null;
+    if (rpm > 0) {
+      const minute = Math.floor(now / MINUTE_MS) * MINUTE_MS;
+      const used = this.sql.exec("SELECT count FROM rate_counts WHERE key = ? AND minute_start = ?", key, minute).toArray()[0]?.count ?? 0;
+      const reset_ms = minute + MINUTE_MS - now;
+      if (used >= rpm) {
+        return { refused: { http_status: 429, code: "rate_limited", retry_after_ms: reset_ms,
+          message: `the key '${key}' may send ${rpm} requests per minute; try again in ${Math.ceil(reset_ms / 1000)} s`,
+          rate: { limit: rpm, remaining: 0, reset_ms } } };
+      }
+      rate = { limit: rpm, remaining: rpm - used - 1, reset_ms };
+    }
+    for (const c of checks) {
+      const row = this.sql.exec("SELECT spent, reserved FROM budget_spend WHERE scope = ? AND window = ? AND window_start = ?",
+        c.scope, c.window, c.window_start_ms).toArray()[0] ?? { spent: 0, reserved: 0 };
+      if (row.spent + row.reserved + amount > c.limit_micro_usd) {
+        return { refused: { http_status: 402, code: "budget_exceeded", retry_after_ms: c.window_end_ms - now,
+          message: `the ${c.window} budget of ${c.scope} (${usd(c.limit_micro_usd)} USD) would be exceeded: ` +
+            `${usd(row.spent)} USD spent and ${usd(row.reserved)} USD reserved, and this request may cost up to ${usd(amount)} USD` } };
+      }
+    }
+    const id = crypto.randomUUID();
+    for (const c of checks) {
+      this.sql.exec(`INSERT INTO budget_spend (scope, window, window_start, reserved) VALUES (?, ?, ?, ?)
+        ON CONFLICT (scope, window, window_start) DO UPDATE SET reserved = reserved + excluded.reserved`,
+        c.scope, c.window, c.window_start_ms, amount);
+    }
+    this.sql.exec("INSERT INTO reservations (id, amount, checks, created_ms) VALUES (?, ?, ?, ?)", id, amount, JSON.stringify(checks), now);
+    if (rpm > 0) {
+      this.sql.exec(`INSERT INTO rate_counts (key, minute_start, count) VALUES (?, ?, 1)
+        ON CONFLICT (key, minute_start) DO UPDATE SET count = count + 1`, key, Math.floor(now / MINUTE_MS) * MINUTE_MS);
+    }
+    return { reservation_id: id, rate };
+  }
+
+  /** Settles a finished request: its reservation becomes its real cost; its row and aggregates are written. */
+  settle(record, now = Date.now()) {
+    if (record.reservation_id) {
+      const reservation = this.sql.exec("SELECT amount, checks FROM reservations WHERE id = ?", record.reservation_id).toArray()[0];
+      if (reservation) {
+        for (const c of JSON.parse(reservation.checks)) {
+          this.sql.exec(`UPDATE budget_spend SET reserved = MAX(0, reserved - ?), spent = spent + ?
+            WHERE scope = ? AND window = ? AND window_start = ?`, reservation.amount, record.cost_micro_usd, c.scope, c.window, c.window_start_ms);
+        }
+        this.sql.exec("DELETE FROM reservations WHERE id = ?", record.reservation_id);
+      }
+    }
+    const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
+    const rejected = record.outcome === "budget_exceeded" || record.outcome === "rate_limited";
+    if (!rejected) {
+      this.sql.exec(`INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        now, record.key, record.route, record.provider, record.model, record.status, record.outcome, record.attempts,
+        record.prompt_tokens, record.completion_tokens, record.cached_prompt_tokens, record.cache_write_prompt_tokens,
+        record.reasoning_tokens, record.cost_micro_usd, record.cost_status, record.rate_set, record.price_version, record.latency_ms);
+    }
+    const error = record.status >= 400 && !rejected ? 1 : 0;
+    this.sql.exec(`INSERT INTO hourly (hour_start, key, route, provider, model, requests, errors, rejected, prompt_tokens,
+        completion_tokens, cached_tokens, cost_micro_usd, unpriced, latency_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (hour_start, key, route, provider, model) DO UPDATE SET
+        requests = requests + excluded.requests, errors = errors + excluded.errors, rejected = rejected + excluded.rejected,
+        prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens, cost_micro_usd = cost_micro_usd + excluded.cost_micro_usd,
+        unpriced = unpriced + excluded.unpriced, latency_ms = latency_ms + excluded.latency_ms`,
+      hour, record.key ?? "", record.route ?? "", record.provider ?? "", record.model ?? "", rejected ? 0 : 1, error, rejected ? 1 : 0,
+      record.prompt_tokens, record.completion_tokens, record.cached_prompt_tokens, record.cost_micro_usd,
+      record.cost_status === "absent" ? 1 : 0, record.latency_ms);
+    if (++this.settled % PRUNE_EVERY === 0) this.sql.exec("DELETE FROM requests WHERE time_ms < ?", now - RAW_RETENTION_MS);
+  }
+
+  /**
+   * Aggregates between `from_ms` and `to_ms` (hour buckets), grouped by any of key, route,
+   * provider, model, per hour or day; `key` limits the rows to one key.
+   */
+  usage({ from_ms, to_ms, group_by, granularity, key }) {
+    const bucketMs = granularity === "day" ? 24 * HOUR_MS : HOUR_MS;
+    const columns = group_by.map((c) => `, ${c}`).join("");  // validated by the caller against a fixed list
+    const filter = key === null ? "" : " AND key = ?";
+    const args = key === null ? [from_ms, to_ms] : [from_ms, to_ms, key];
+    return this.sql.exec(`SELECT (hour_start / ${bucketMs}) * ${bucketMs} AS bucket_start${columns},
+        SUM(requests) AS requests, SUM(errors) AS errors, SUM(rejected) AS rejected,
+        SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens, SUM(cached_tokens) AS cached_tokens,
+        SUM(cost_micro_usd) AS cost_micro_usd, SUM(unpriced) AS unpriced_requests, SUM(latency_ms) AS latency_ms_total
+      FROM hourly WHERE hour_start >= ? AND hour_start < ?${filter}
+      GROUP BY bucket_start${columns} ORDER BY bucket_start${columns}`, ...args).toArray();
+  }
+
+  /** What a budget scope has spent and reserved in its current windows (for tests and dashboards). */
+  spend(scope) {
+    return this.sql.exec("SELECT window, window_start, spent, reserved FROM budget_spend WHERE scope = ? ORDER BY window_start", scope).toArray();
+  }
+
+  #releaseExpired(now) {
+    const stale = this.sql.exec("SELECT id, amount, checks FROM reservations WHERE created_ms < ?", now - RESERVATION_TTL_MS).toArray();
+    for (const r of stale) {
+      for (const c of JSON.parse(r.checks)) {
+        this.sql.exec("UPDATE budget_spend SET reserved = MAX(0, reserved - ?) WHERE scope = ? AND window = ? AND window_start = ?",
+          r.amount, c.scope, c.window, c.window_start_ms);
+      }
+      this.sql.exec("DELETE FROM reservations WHERE id = ?", r.id);
+    }
+  }
+}

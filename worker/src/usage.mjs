@@ -1,0 +1,64 @@
+// GET /v1/usage: cost and usage aggregates from the ledger, as JSON or CSV.
+//   ?from=&to=               ISO dates or epoch milliseconds (default: the last 7 days)
+//   &group_by=key,route,provider,model   any of these (default: none)
+//   &granularity=hour|day    (default: day)
+//   &format=json|csv         (default: json)
+// A key sees its own usage; an admin key sees everyone's, or one key's with &key=<name>.
+
+import { errorResponse, formatUsd as usd, jsonResponse } from "./http.mjs";
+
+const GROUPS = ["key", "route", "provider", "model"];
+const DAY_MS = 24 * 3_600_000;
+
+export async function usageResponse(url, caller, ledger) {
+  const params = url.searchParams;
+  const now = Date.now();
+  const from_ms = parseTime(params.get("from"), now - 7 * DAY_MS);
+  const to_ms = parseTime(params.get("to"), now + 1);
+  if (from_ms === null || to_ms === null) return errorResponse(400, "from and to must be ISO 8601 dates or epoch milliseconds", { param: "from", code: "invalid_value" });
+  if (to_ms <= from_ms) return errorResponse(400, "to must be after from", { param: "to", code: "invalid_value" });
+  const group_by = (params.get("group_by") ?? "").split(",").map((g) => g.trim()).filter(Boolean);
+  const unknown = group_by.find((g) => !GROUPS.includes(g));
+  if (unknown !== undefined) return errorResponse(400, `group_by may hold ${GROUPS.join(", ")}; not '${unknown}'`, { param: "group_by", code: "invalid_value" });
+  const granularity = params.get("granularity") ?? "day";
+  if (granularity !== "hour" && granularity !== "day") return errorResponse(400, "granularity must be hour or day", { param: "granularity", code: "invalid_value" });
+  const format = params.get("format") ?? "json";
+  if (format !== "json" && format !== "csv") return errorResponse(400, "format must be json or csv", { param: "format", code: "invalid_value" });
+
+  let key = caller.name;
+  if (caller.admin) key = params.get("key");  // null: everyone
+  else if (params.has("key") && params.get("key") !== caller.name) {
+    return errorResponse(403, "a key may read only its own usage", { type: "permission_error", code: "usage_not_allowed" });
+  }
+
+  const rows = (await ledger.usage({ from_ms, to_ms, group_by: [...new Set(group_by)], granularity, key: key ?? null })).map((row) => ({
+    bucket: new Date(row.bucket_start).toISOString(),
+    ...Object.fromEntries(GROUPS.filter((g) => g in row).map((g) => [g, row[g]])),
+    requests: row.requests, errors: row.errors, rejected: row.rejected,
+    prompt_tokens: row.prompt_tokens, completion_tokens: row.completion_tokens, cached_tokens: row.cached_tokens,
+    cost_micro_usd: row.cost_micro_usd, cost_usd: usd(row.cost_micro_usd), unpriced_requests: row.unpriced_requests,
+    avg_latency_ms: row.requests > 0 ? Math.round(row.latency_ms_total / row.requests) : 0,
+  }));
+  const total_micro = rows.reduce((sum, r) => sum + r.cost_micro_usd, 0);
+  if (format === "csv") {
+    const columns = rows.length > 0 ? Object.keys(rows[0]) : ["bucket", ...group_by, "requests", "cost_usd"];
+    const lines = [columns.join(","), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(","))];
+    return new Response(lines.join("\n") + "\n", { headers: { "content-type": "text/csv; charset=utf-8" } });
+  }
+  return jsonResponse(200, {
+    object: "usage", from: new Date(from_ms).toISOString(), to: new Date(to_ms).toISOString(), granularity, group_by,
+    key: key ?? null, total_cost_micro_usd: total_micro, total_cost_usd: usd(total_micro), data: rows,
+  });
+}
+
+function parseTime(text, fallback) {
+  if (text === null || text === "") return fallback;
+  if (/^\d+$/.test(text)) return Number(text);
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function csvCell(value) {
+  const text = value === null || value === undefined ? "" : String(value);
+  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
