@@ -22,8 +22,11 @@
  * Documents
  *   router_new input : {"config": <routing config>, "catalog": <price catalog, optional>,
  *                       "environment": {"gateway_base_url": "...",
- *                        "secrets_set": ["OPENAI_API_KEY", ...]}}   (names of the Worker's non-empty
- *                      string bindings: never a value)
+ *                        "secrets_set": ["OPENAI_API_KEY", ...],   (names of the Worker's non-empty
+ *                                                                    string bindings: never a value)
+ *                        "aws_credentials": {"access_key_id","secret_access_key","session_token"?}?}}
+ *                      (the one exception: the values SigV4 signs Bedrock requests with; they are
+ *                      written into no result)
  *   router_new result: {"max_body_bytes":N,"max_header_bytes":N,"cors_origins":[...],
  *                      "secret_names":[...]}: what the Worker checks before the core sees a request,
  *                      and the secrets whose values it scrubs from every answer

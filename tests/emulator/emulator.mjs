@@ -18,12 +18,17 @@ export { replyText, estimatePromptTokens, estimateCompletionTokens } from "./pro
 const FAULT_KINDS = new Set(["status", "malformed", "drop", "truncate", "hang", "wrong-content-type"]);
 const GATEWAY_PATH = /^\/v1\/[^/]+\/[^/]+\/([^/]+)(\/.*)?$/;
 // Header values hidden in GET /__emulator/requests.
-const SECRET_HEADERS = new Set(["cf-aig-authorization", ...Object.values(PROVIDERS).map((p) => p.authHeader)]);
+const SECRET_HEADERS = new Set(["cf-aig-authorization", "x-amz-security-token", ...Object.values(PROVIDERS).map((p) => p.authHeader)]);
 
-export async function startEmulator({ host = "127.0.0.1", port = 0, gatewayToken = null, byok = false } = {}) {
+/**
+ * awsCredentials: {accessKeyId, secretAccessKey} to check Bedrock's SigV4 signatures against in
+ * full; without it only their form and freshness are checked.
+ */
+export async function startEmulator({ host = "127.0.0.1", port = 0, gatewayToken = null, byok = false, awsCredentials = null } = {}) {
   const state = {
     gatewayToken,
     byok,
+    awsCredentials,
     requests: [],
     faults: [],
     // Aborted by close() so that pending delays and stream pauses end at once.
@@ -90,15 +95,23 @@ async function handle(state, req, res) {
     return gatewayError(res, 401, "Unauthorized", 2009);
   }
   const provider = Object.hasOwn(PROVIDERS, slug) ? PROVIDERS[slug] : null;
-  // What the URL (or, for most providers, the body) says: the model, and whether to stream.
+  // What the URL (or, for most providers, the body) says: the model, and whether to stream (for
+  // Bedrock also the region, from the path).
   const call = provider?.route(providerPath, url.searchParams, json) ?? null;
   if (!call) return gatewayError(res, 404, `No route for ${slug}${providerPath}`);
   if (req.method !== "POST") return gatewayError(res, 405, "Method Not Allowed");
 
   const requestId = provider.requestIdHeader ? provider.newRequestId() : null;
   const headers = { ...gatewayHeaders(), ...(requestId ? { [provider.requestIdHeader]: requestId } : {}) };
-  const providerError = (status, detail) => sendJson(res, status, headers, provider.errorBody(status, detail, requestId));
-  if (!state.byok && !provider.hasCredentials(req.headers)) return providerError(provider.missingKeyStatus ?? 401);
+  // Some providers say more about an error in headers (Bedrock's x-amzn-errortype, Workers AI's
+  // retry-after); a fault's own headers, already in `headers`, win.
+  const errorHeaders = (status, detail) => ({ ...provider.errorHeaders?.(status, detail), ...headers });
+  const providerError = (status, detail) => sendJson(res, status, errorHeaders(status, detail), provider.errorBody(status, detail, requestId));
+  // What a provider whose requests are signed (Bedrock's SigV4) checks the signature against.
+  const signed = { path: providerPath, body, call, awsCredentials: state.awsCredentials };
+  if (!state.byok && !provider.hasCredentials(req.headers, signed)) {
+    return providerError(provider.unauthorized?.status ?? 401, provider.unauthorized);
+  }
   const invalid = provider.validate(json, req.headers, call);
   if (invalid) return providerError(invalid.status, invalid);
 
@@ -113,8 +126,7 @@ async function handle(state, req, res) {
       return; // the socket stays open until the client gives up or close() is called
     case "status": {
       const status = fault.status ?? 500;
-      const errorHeaders = { ...provider.errorHeaders?.(status), ...headers, "content-type": "application/json" };
-      return send(res, status, errorHeaders, fault.body ?? JSON.stringify(provider.errorBody(status, { model: call.model }, requestId)));
+      return send(res, status, { ...errorHeaders(status, { model: call.model }), "content-type": "application/json" }, fault.body ?? JSON.stringify(provider.errorBody(status, { model: call.model }, requestId)));
     }
     case "malformed": {
       const full = JSON.stringify(provider.success(answer, call.model));
@@ -127,7 +139,10 @@ async function handle(state, req, res) {
   }
   // Only "truncate" or no kind (a delay or extra headers only) get here.
   const cutAfterEvents = fault?.kind === "truncate" ? (fault.afterEvents ?? 2) : Infinity;
-  if (call.stream) return stream(state, res, headers, provider.streamEvents(answer, call.model, json), cutAfterEvents);
+  if (call.stream) {
+    const contentType = provider.streamContentType ?? "text/event-stream; charset=utf-8";
+    return stream(state, res, { ...headers, "content-type": contentType }, provider.streamEvents(answer, call.model, json), cutAfterEvents);
+  }
   const text = JSON.stringify(provider.success(answer, call.model));
   if (cutAfterEvents === Infinity) return send(res, 200, { ...headers, "content-type": "application/json" }, text);
   // Truncated plain body: the head promises the full length, half arrives, then the connection dies.
@@ -136,9 +151,9 @@ async function handle(state, req, res) {
   if (await pause(state, 1)) res.socket?.destroy();
 }
 
-/** Writes SSE events with a real pause between them so each is its own TCP write. */
+/** Writes stream events (SSE text, or binary frames) with a real pause between them so each is its own TCP write. */
 async function stream(state, res, headers, events, cutAfterEvents) {
-  res.writeHead(200, { ...headers, "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+  res.writeHead(200, { ...headers, "cache-control": "no-cache" });
   res.flushHeaders();
   for (const [index, event] of events.entries()) {
     if (!(await pause(state, 1)) || gone(res)) return;

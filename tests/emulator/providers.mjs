@@ -1,7 +1,7 @@
 // What each emulated provider looks like on the wire: one table entry per provider.
 //
 // An entry knows its route under the gateway (which paths it serves, and where
-// the model and the wish to stream are said: the body, or for Gemini the path),
+// the model and the wish to stream are said: the body, or for Gemini and Bedrock the path),
 // how its auth header looks, how it rejects a bad request, and how it writes
 // answers, streams and errors. The
 // answer itself (text or tool call, token counts, finish reason) is decided
@@ -9,8 +9,9 @@
 // Body shapes follow the recordings described in shared/fixtures/README.md.
 
 import { STATUS_CODES } from "node:http";
-import { randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
 import { Buffer } from "node:buffer";
+import { crc32 } from "node:zlib";
 
 // ---- deterministic answers, exported so tests can compute expected values ----
 
@@ -512,7 +513,7 @@ export const PROVIDERS = {
     authHeader: "x-goog-api-key",
     requestIdHeader: null,  // Gemini names its answers in the body (responseId), not in a header
     hasCredentials: (headers) => (headers["x-goog-api-key"] ?? "").trim() !== "",
-    missingKeyStatus: 403,
+    unauthorized: { status: 403 },  // Gemini refuses a missing key as forbidden
     validate: validateGemini,
     plan(request) {
       const last = request.contents.at(-1);
@@ -524,6 +525,49 @@ export const PROVIDERS = {
     success: geminiResponse,
     streamEvents: geminiEvents,
     errorBody: geminiError,
+  },
+  cohere: {
+    route: bodyRoute("/v2/chat"),
+    authHeader: "authorization",
+    requestIdHeader: "x-debug-trace-id",
+    newRequestId: () => randomBytes(16).toString("hex"),
+    hasCredentials: (headers) => /^Bearer\s+\S/i.test(headers.authorization ?? ""),
+    validate: validateCohere,
+    plan(request) {
+      const last = request.messages.at(-1);
+      const tool = Array.isArray(request.tools) && last?.role === "user" ? request.tools[0]?.function?.name : null;
+      return { toolName: typeof tool === "string" ? tool : null, maxTokens: request.max_tokens ?? null };
+    },
+    success: cohereResponse,
+    streamEvents: cohereEvents,
+    errorBody: cohereError,
+  },
+  "aws-bedrock": {
+    route: bedrockRoute,
+    authHeader: "authorization",
+    requestIdHeader: "x-amzn-requestid",
+    newRequestId: () => randomUUID(),
+    hasCredentials: hasBedrockSignature,
+    unauthorized: {
+      status: 403,
+      errorType: "InvalidSignatureException",
+      message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
+    },
+    validate: validateBedrock,
+    plan(request) {
+      const last = request.messages.at(-1);
+      const userTurn = last?.role === "user" && !last.content.some((block) => block?.toolResult);
+      const tool = userTurn ? request.toolConfig?.tools?.[0]?.toolSpec?.name : null;
+      return { toolName: typeof tool === "string" ? tool : null, maxTokens: request.inferenceConfig?.maxTokens ?? null };
+    },
+    success: bedrockResponse,
+    streamEvents: bedrockFrames,
+    streamContentType: "application/vnd.amazon.eventstream",
+    errorBody: (status, detail = {}) => ({ message: detail.message ?? (BEDROCK_ERRORS[status]?.[1] ?? STATUS_CODES[status] ?? "Error").replace("{model}", detail.model ?? "") }),
+    // The error class is only in this header; the body has just a message.
+    errorHeaders: (status, detail = {}) => ({
+      "x-amzn-errortype": `${detail.errorType ?? BEDROCK_ERRORS[status]?.[0] ?? (status >= 500 ? "InternalServerException" : "ValidationException")}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+    }),
   },
 };
 
@@ -609,6 +653,209 @@ function anthropicEvents(answer, model) {
     }),
     event("message_stop", { type: "message_stop" }),
   ];
+}
+
+// ---- Cohere v2 chat ----
+
+const COHERE_FINISH = { stop: "COMPLETE", length: "MAX_TOKENS", tool: "TOOL_CALL" };
+// Cohere counts, but does not bill, the tokens of its own prompt template: usage.tokens exceeds
+// usage.billed_units (496 against 1 in the recording). The emulator adds this many.
+export const COHERE_TEMPLATE_TOKENS = 400;
+const COHERE_PLAN = "I will call the tool to answer.";
+
+// Messages by status; `{model}` is filled in from the request.
+const COHERE_ERRORS = {
+  400: "invalid request: the request is not valid.",
+  401: "invalid api token",
+  404: "model '{model}' not found, make sure the correct model ID was used and that you have access to the model.",
+  429: "You are using a Trial key, which is limited to 10 API calls / minute. You can continue to use the Trial key for free or upgrade to a Production key with higher rate limits.",
+  500: "internal server error, this has been reported to our developers.",
+};
+
+function validateCohere(request) {
+  if (request === null || typeof request !== "object" || Array.isArray(request)) return { status: 400, message: "invalid request: the request body is not valid JSON." };
+  if (typeof request.model !== "string") return { status: 400, message: "invalid request: model must be a string." };
+  if (!Array.isArray(request.messages) || request.messages.length === 0) return { status: 400, message: "invalid request: list of messages must not be empty." };
+  return null;
+}
+
+function cohereError(status, detail = {}) {
+  const message = detail.message ?? (COHERE_ERRORS[status] ?? STATUS_CODES[status] ?? "Error").replace("{model}", detail.model ?? "");
+  return { id: randomUUID(), message };
+}
+
+function cohereUsage(answer) {
+  return {
+    billed_units: { input_tokens: answer.promptTokens, output_tokens: answer.completionTokens },
+    tokens: { input_tokens: answer.promptTokens + COHERE_TEMPLATE_TOKENS, output_tokens: answer.completionTokens },
+  };
+}
+
+function cohereToolCall(name) {
+  return { id: `${name}_${randomId("", 12).toLowerCase()}`, type: "function", function: { name, arguments: "{}" } };
+}
+
+function cohereResponse(answer) {
+  const message = answer.toolName
+    ? { role: "assistant", tool_plan: COHERE_PLAN, tool_calls: [cohereToolCall(answer.toolName)] }
+    : { role: "assistant", content: [{ type: "text", text: answer.text }] };
+  return { id: randomUUID(), message, finish_reason: COHERE_FINISH[answer.finish], usage: cohereUsage(answer) };
+}
+
+/** Named SSE events as recorded; the recording ends with a bare data: [DONE] after message-end. */
+function cohereEvents(answer) {
+  const event = (name, data) => `event: ${name}\ndata: ${JSON.stringify({ ...(name === "message-start" ? { id: randomUUID() } : {}), type: name, ...data })}\n\n`;
+  const events = [event("message-start", { delta: { message: { role: "assistant", content: [], tool_plan: "", tool_calls: [], citations: [] } } })];
+  if (answer.toolName) {
+    const { id, type, function: fn } = cohereToolCall(answer.toolName);
+    events.push(
+      event("tool-plan-delta", { delta: { message: { tool_plan: COHERE_PLAN } } }),
+      event("tool-call-start", { index: 0, delta: { message: { tool_calls: { id, type, function: { name: fn.name, arguments: "" } } } } }),
+      event("tool-call-delta", { index: 0, delta: { message: { tool_calls: { function: { arguments: fn.arguments } } } } }),
+      event("tool-call-end", { index: 0 }),
+    );
+  } else {
+    events.push(event("content-start", { index: 0, delta: { message: { content: { type: "text", text: "" } } } }));
+    for (const text of textPieces(answer.text)) events.push(event("content-delta", { index: 0, delta: { message: { content: { text } } } }));
+    events.push(event("content-end", { index: 0 }));
+  }
+  events.push(event("message-end", { delta: { finish_reason: COHERE_FINISH[answer.finish], usage: cohereUsage(answer) } }));
+  return [...events, "data: [DONE]\n\n"];
+}
+
+// ---- Amazon Bedrock Converse ----
+
+const BEDROCK_STOP = { stop: "end_turn", length: "max_tokens", tool: "tool_use" };
+// [x-amzn-errortype class, message] by status.
+const BEDROCK_ERRORS = {
+  400: ["ValidationException", "Malformed input request, please reformat your input and try again."],
+  403: ["AccessDeniedException", "You don't have access to the model with the specified model ID."],
+  404: ["ResourceNotFoundException", "Could not resolve the foundation model from the provided model identifier."],
+  408: ["ModelTimeoutException", "Model has timed out in processing the request. Try your request again."],
+  429: ["ThrottlingException", "Too many requests, please wait before trying again."],
+  500: ["InternalServerException", "The server encountered an internal error while processing the request."],
+  503: ["ServiceUnavailableException", "Bedrock is unable to process your request."],
+};
+const BEDROCK_FIELDS = new Set(["messages", "system", "inferenceConfig", "toolConfig", "guardrailConfig", "additionalModelRequestFields",
+  "additionalModelResponseFieldPaths", "promptVariables", "requestMetadata", "performanceConfig"]);
+const AWS_SIGNATURE = /^AWS4-HMAC-SHA256 Credential=([^/,]+)\/(\d{8})\/([a-z0-9-]+)\/bedrock\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
+const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;  // AWS refuses signatures dated further off
+
+/** /bedrock-runtime/{region}/model/{modelId}/converse[-stream]: the model and streaming are in the path (and the region the signature must name). */
+function bedrockRoute(providerPath) {
+  const match = /^\/bedrock-runtime\/([a-z0-9-]+)\/model\/([^/]+)\/(converse|converse-stream)$/.exec(providerPath);
+  if (!match) return null;
+  return { model: decodeURIComponent(match[2]), stream: match[3] === "converse-stream", region: match[1], modelPath: match[2] };
+}
+
+function validateBedrock(request) {
+  const invalid = (message) => ({ status: 400, message });
+  if (request === null || typeof request !== "object" || Array.isArray(request)) return invalid("Malformed input request, please reformat your input and try again.");
+  for (const key of Object.keys(request)) {
+    if (!BEDROCK_FIELDS.has(key)) return invalid(`Malformed input request: extraneous key [${key}] is not permitted, please reformat your input and try again.`);
+  }
+  if (!Array.isArray(request.messages) || request.messages.length === 0) return invalid("A conversation must start with a user message. Try again with a conversation that starts with a user message.");
+  for (const [i, m] of request.messages.entries()) {
+    if ((m?.role !== "user" && m?.role !== "assistant") || !Array.isArray(m.content)) return invalid(`Malformed input request: messages[${i}] is not valid.`);
+    if (i > 0 && request.messages[i - 1].role === m.role) return invalid("A conversation must alternate between user and assistant roles.");
+  }
+  if (request.messages[0].role !== "user") return invalid("A conversation must start with a user message. Try again with a conversation that starts with a user message.");
+  return null;
+}
+
+/**
+ * AWS SigV4 (header form, one pass, no query string) as AWS documents it: the path is encoded once
+ * more for signing, every signed header is lower-cased and trimmed. Exported for the self-test.
+ */
+export function sigv4Signature({ method, host, path, region, service, body, amzDate, secretAccessKey, headers }) {
+  const signed = Object.keys(headers).map((name) => name.toLowerCase()).filter((name) => name !== "host").concat("host").sort();
+  const value = (name) => (name === "host" ? host : String(headers[name]).trim().replace(/\s+/g, " "));
+  const canonicalUri = path.split("/").map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join("/");
+  const sha256 = (text) => createHash("sha256").update(text).digest("hex");
+  const canonical = [method, canonicalUri, "", ...signed.map((name) => `${name}:${value(name)}`), "", signed.join(";"), sha256(body)].join("\n");
+  const scope = `${amzDate.slice(0, 8)}/${region}/${service}/aws4_request`;
+  const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonical)].join("\n");
+  let key = `AWS4${secretAccessKey}`;
+  for (const part of [amzDate.slice(0, 8), region, service, "aws4_request"]) key = createHmac("sha256", key).update(part).digest();
+  return createHmac("sha256", key).update(stringToSign).digest("hex");
+}
+
+/** A signature of the right form, dated now, for the path's region; checked in full when the emulator knows the credentials. */
+function hasBedrockSignature(headers, { path, body, call, awsCredentials }) {
+  const match = AWS_SIGNATURE.exec(headers.authorization ?? "");
+  const amzDate = headers["x-amz-date"] ?? "";
+  if (!match || !/^\d{8}T\d{6}Z$/.test(amzDate) || match[2] !== amzDate.slice(0, 8) || match[3] !== call.region) return false;
+  const signedAt = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
+  if (Math.abs(Date.now() - signedAt) > MAX_CLOCK_SKEW_MS) return false;
+  if (!awsCredentials) return true;
+  const [, accessKeyId, , , signedHeaders, signature] = match;
+  if (accessKeyId !== awsCredentials.accessKeyId) return false;
+  // AI Gateway forwards to the service's own host: that is the host the signature covers.
+  const names = signedHeaders.split(";");
+  if (!names.includes("host") || !names.includes("x-amz-date")) return false;
+  const signed = Object.fromEntries(names.filter((name) => name !== "host").map((name) => [name, headers[name] ?? ""]));
+  const expected = sigv4Signature({
+    method: "POST", host: `bedrock-runtime.${call.region}.amazonaws.com`, path: path.slice(`/bedrock-runtime/${call.region}`.length),
+    region: call.region, service: "bedrock", body, amzDate, secretAccessKey: awsCredentials.secretAccessKey, headers: signed,
+  });
+  return expected === signature;
+}
+
+function bedrockUsage(answer) {
+  return { inputTokens: answer.promptTokens, outputTokens: answer.completionTokens, totalTokens: answer.promptTokens + answer.completionTokens };
+}
+
+function bedrockToolUse(name) {
+  return { toolUseId: `tooluse_${randomId("", 22)}`, name };
+}
+
+function bedrockResponse(answer) {
+  const block = answer.toolName ? { toolUse: { ...bedrockToolUse(answer.toolName), input: {} } } : { text: answer.text };
+  return { metrics: { latencyMs: 250 }, output: { message: { role: "assistant", content: [block] } }, stopReason: BEDROCK_STOP[answer.finish], usage: bedrockUsage(answer) };
+}
+
+/** One application/vnd.amazon.eventstream message: prelude, its CRC, string headers, payload, message CRC. */
+export function eventStreamFrame(headers, payload) {
+  const encodedHeaders = Buffer.concat(Object.entries(headers).map(([name, value]) => {
+    const nameBytes = Buffer.from(name);
+    const valueBytes = Buffer.from(value);
+    const head = Buffer.alloc(1 + nameBytes.length + 3);
+    head.writeUInt8(nameBytes.length, 0);
+    nameBytes.copy(head, 1);
+    head.writeUInt8(7, 1 + nameBytes.length);  // string
+    head.writeUInt16BE(valueBytes.length, 2 + nameBytes.length);
+    return Buffer.concat([head, valueBytes]);
+  }));
+  const body = Buffer.from(payload);
+  const total = 12 + encodedHeaders.length + body.length + 4;
+  const prelude = Buffer.alloc(12);
+  prelude.writeUInt32BE(total, 0);
+  prelude.writeUInt32BE(encodedHeaders.length, 4);
+  prelude.writeUInt32BE(crc32(prelude.subarray(0, 8)), 8);
+  const message = Buffer.concat([prelude, encodedHeaders, body, Buffer.alloc(4)]);
+  message.writeUInt32BE(crc32(message.subarray(0, total - 4)), total - 4);
+  return message;
+}
+
+/** Binary frames in the recorded order; payloads carry a random-length "p" padding, as recorded. */
+function bedrockFrames(answer) {
+  const padding = () => ALPHANUMERIC.slice(0, 2 + (randomBytes(1)[0] % 50));
+  const event = (type, payload) => eventStreamFrame({ ":event-type": type, ":content-type": "application/json", ":message-type": "event" }, JSON.stringify({ ...payload, p: padding() }));
+  const frames = [event("messageStart", { role: "assistant" })];
+  if (answer.toolName) {
+    frames.push(
+      event("contentBlockStart", { contentBlockIndex: 0, start: { toolUse: bedrockToolUse(answer.toolName) } }),
+      event("contentBlockDelta", { contentBlockIndex: 0, delta: { toolUse: { input: "{}" } } }),
+    );
+  } else {
+    for (const text of textPieces(answer.text)) frames.push(event("contentBlockDelta", { contentBlockIndex: 0, delta: { text } }));
+  }
+  frames.push(
+    event("contentBlockStop", { contentBlockIndex: 0 }),
+    event("messageStop", { stopReason: BEDROCK_STOP[answer.finish] }),
+    event("metadata", { metrics: { latencyMs: 250 }, usage: bedrockUsage(answer) }),
+  );
+  return frames;
 }
 
 // ---- Google Gemini (generateContent) ----

@@ -1,5 +1,5 @@
 // Test support for provider translators: reading ../shared/fixtures, building requests through the
-// registered provider, feeding streams whole and byte by byte, and reassembling what an OpenAI
+// registered provider, feeding streams whole and byte by byte (or in pieces of any size), and reassembling what an OpenAI
 // client would make of the translated chunks (checking every chunk's shape on the way).
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "providers/registry.hpp"
@@ -56,7 +57,7 @@ inline Result<providers::ProviderRequest> try_build(std::string_view provider_na
   auto request = parse_chat_request(openai_body, RequestLimits{});
   EXPECT_TRUE(request.ok()) << (request.ok() ? "" : request.error().message);
   if (!request.ok()) return request.take_error();
-  return provider(provider_name).build_request(*request, model);
+  return provider(provider_name).build_request(*request, model, {});
 }
 
 inline providers::ProviderRequest build(std::string_view provider_name, const std::string& openai_body, std::string_view model) {
@@ -85,8 +86,11 @@ struct Streamed {
   Usage usage;
 };
 
-inline Streamed stream(std::string_view provider_name, const std::string& upstream, std::size_t piece, bool include_usage) {
-  auto translator = provider(provider_name).new_stream({include_usage, 1'700'000'000'000});
+// Feeds `upstream` to a fresh translator in pieces of `piece` bytes, then finishes it. `model` is the
+// model asked for, which streams that do not name theirs report.
+inline Streamed run_stream(std::unique_ptr<providers::StreamTranslator> (*new_stream)(const providers::StreamOptions&),
+                           const std::string& upstream, std::size_t piece, bool include_usage = true, std::string model = {}) {
+  auto translator = new_stream({include_usage, 1'700'000'000'000, std::move(model)});
   Streamed s;
   for (std::size_t i = 0; i < upstream.size(); i += piece) translator->feed(std::string_view(upstream).substr(i, piece), s.out);
   translator->finish(s.out);
@@ -95,6 +99,10 @@ inline Streamed stream(std::string_view provider_name, const std::string& upstre
   s.has_usage = translator->has_usage();
   s.usage = translator->usage();
   return s;
+}
+
+inline Streamed stream(std::string_view provider_name, const std::string& upstream, std::size_t piece, bool include_usage) {
+  return run_stream(provider(provider_name).new_stream, upstream, piece, include_usage);
 }
 
 // Fed whole and one byte at a time: the same bytes must come out.
@@ -114,6 +122,7 @@ struct ToolCallSeen {
 // What an OpenAI client makes of a translated stream.
 struct Reassembled {
   std::vector<json> chunks;
+  std::string id, model;  // of the last chunk
   std::string content, reasoning, finish_reason;
   std::vector<ToolCallSeen> tool_calls;
   json usage;  // of the usage chunk, null when none came
@@ -129,6 +138,8 @@ inline Reassembled reassemble(const std::string& sse) {
   for (const SseEvent& e : events) {
     const json chunk = json::parse(e.data);
     r.chunks.push_back(chunk);
+    if (chunk["id"].is_string()) r.id = chunk["id"];
+    if (chunk["model"].is_string()) r.model = chunk["model"];
     // OpenAI's shape, whatever the provider wrote.
     EXPECT_EQ(chunk["object"], "chat.completion.chunk") << e.data;
     EXPECT_TRUE(chunk["id"].is_string()) << e.data;

@@ -236,10 +236,49 @@ TEST(Abi, RouterReportsTheLimitsTheWorkerChecks) {
   EXPECT_EQ(info["max_header_bytes"], 2048);
   EXPECT_EQ(info["cors_origins"], json::array({"https://app.example.com"}));
   const auto names = info["secret_names"].get<std::vector<std::string>>();
-  for (const char* name : {"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "CF_AIG_TOKEN"}) {
+  for (const char* name : {"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "COHERE_API_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                           "CF_AIG_TOKEN"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
   }
   llmroute_router_free(router);
+}
+
+TEST(Abi, AwsCredentialsSignAndAreWrittenNowhere) {
+  const std::string secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+  json doc;
+  doc["config"] = config_with_key();
+  doc["config"]["routes"]["b"] = {{"targets", {"aws-bedrock/eu-west-3/mistral.mistral-large-2402-v1:0"}}};
+  doc["environment"] = {{"gateway_base_url", "http://127.0.0.1:9/v1/a/g"},
+                        {"secrets_set", {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}},
+                        {"aws_credentials", {{"access_key_id", "AKIDEXAMPLE"}, {"secret_access_key", secret}}}};
+  const std::int32_t router = router_new(doc.dump());
+  ASSERT_GT(router, 0) << result();
+  EXPECT_EQ(result().find(secret), std::string::npos);
+
+  const std::int32_t call = call_new(router, R"({"model":"b","messages":[{"role":"user","content":"hi"}],"stream":true})");
+  ASSERT_GT(call, 0) << result();
+  ASSERT_EQ(step(call, R"({"type":"client_request_received","now_ms":1732270830000,"seed":1})"), LLMROUTE_OK);
+  EXPECT_EQ(result().find(secret), std::string::npos);
+  const json send = result_json()["actions"][0];
+  EXPECT_EQ(send["url"], "http://127.0.0.1:9/v1/a/g/aws-bedrock/bedrock-runtime/eu-west-3/model/mistral.mistral-large-2402-v1%3A0/converse-stream");
+  EXPECT_EQ(send["headers"]["x-amz-date"], "20241122T102030Z");
+  EXPECT_EQ(send["headers"]["authorization"].get<std::string>().find("Credential=AKIDEXAMPLE/20241122/eu-west-3/bedrock/aws4_request"),
+            17u);
+  EXPECT_TRUE(send["secret_headers"].empty());
+
+  ASSERT_EQ(step(call, R"({"type":"upstream_responded","attempt":1,"now_ms":1732270830100,"status":403,"headers":{}})"), 0);
+  const std::string denied = R"({"message":"The request signature we calculated does not match the signature you provided."})";
+  ASSERT_EQ(llmroute_call_feed(call, 1, reinterpret_cast<const std::uint8_t*>(denied.data()), denied.size()), 0);
+  ASSERT_EQ(step(call, R"({"type":"upstream_ended","attempt":1,"now_ms":1732270830200})"), 0);
+  EXPECT_EQ(result().find(secret), std::string::npos);
+  EXPECT_EQ(result_json()["actions"][0]["status"], 502);
+  llmroute_call_free(call);
+  llmroute_router_free(router);
+
+  doc["environment"]["aws_credentials"] = {{"access_key_id", "AKIDEXAMPLE"}, {"secret_access_key", 1}};
+  EXPECT_LT(router_new(doc.dump()), 0);
+  EXPECT_NE(result().find("environment.aws_credentials"), std::string::npos);
+  EXPECT_EQ(result().find("AKIDEXAMPLE"), std::string::npos);
 }
 
 TEST(Abi, AllocReturnsUsableMemory) {

@@ -5,31 +5,16 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
-#include "util/sse.hpp"
+#include "support/provider_fixtures.hpp"
 
 using namespace llmroute;
 using namespace llmroute::providers;
+using namespace llmroute::test_support;
 namespace fs = std::filesystem;
 
 namespace {
 
 const fs::path kFixtures = LLMROUTE_SHARED_FIXTURES_DIR "/anthropic";
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-#define REQUIRE_FIXTURES()                                                                   \
-  if (!fs::exists(kFixtures)) {                                                              \
-    GTEST_SKIP() << "../shared/fixtures is not beside this clone: recorded-traffic tests skipped"; \
-  }
 
 ProviderRequest build(const std::string& openai_body, std::string_view model = "claude-x") {
   auto request = parse_chat_request(openai_body, RequestLimits{});
@@ -67,64 +52,16 @@ json as_openai(const json& recorded) {
   return out;
 }
 
-struct Streamed {
-  std::string out;
-  bool complete = false;
-  bool error = false;
-  Usage usage;
-};
-
 Streamed stream(const std::string& upstream, std::size_t piece, bool include_usage = true) {
-  auto translator = anthropic::new_stream({include_usage, 1'700'000'000'000});
-  Streamed s;
-  for (std::size_t i = 0; i < upstream.size(); i += piece) translator->feed(std::string_view(upstream).substr(i, piece), s.out);
-  translator->finish(s.out);
-  s.complete = translator->complete();
-  s.error = translator->error().has_value();
-  s.usage = translator->usage();
-  return s;
-}
-
-// Reassembles the client's view of a translated stream: text, reasoning, tool calls, finish.
-struct Reassembled {
-  std::string content, reasoning, finish_reason;
-  std::vector<std::pair<std::string, std::string>> tool_calls;  // name, arguments
-  json usage;
-};
-
-Reassembled reassemble(const std::string& sse) {
-  SseDecoder decoder;
-  std::vector<SseEvent> events;
-  decoder.feed(sse, events);
-  Reassembled r;
-  for (const SseEvent& e : events) {
-    const json chunk = json::parse(e.data);
-    EXPECT_EQ(chunk["object"], "chat.completion.chunk");
-    if (chunk.contains("usage")) r.usage = chunk["usage"];
-    for (const json& choice : chunk["choices"]) {
-      const json& d = choice["delta"];
-      if (d.contains("content") && d["content"].is_string()) r.content += d["content"].get<std::string>();
-      if (d.contains("reasoning_content")) r.reasoning += d["reasoning_content"].get<std::string>();
-      if (d.contains("tool_calls")) {
-        for (const json& call : d["tool_calls"]) {
-          const std::size_t index = call["index"];
-          if (index >= r.tool_calls.size()) r.tool_calls.resize(index + 1);
-          if (call["function"].contains("name")) r.tool_calls[index].first = call["function"]["name"];
-          r.tool_calls[index].second += call["function"]["arguments"].get<std::string>();
-        }
-      }
-      if (choice["finish_reason"].is_string()) r.finish_reason = choice["finish_reason"];
-    }
-  }
-  return r;
+  return run_stream(anthropic::new_stream, upstream, piece, include_usage);
 }
 
 }  // namespace
 
 TEST(AnthropicRequest, RecordedRequestsFieldByField) {
-  REQUIRE_FIXTURES();
+  REQUIRE_SHARED_FIXTURES("anthropic");
   for (const char* name : {"messages-text-system", "messages-parallel-tool-use", "stream-tool-use", "error-404-not-found"}) {
-    const json recorded = json::parse(read(kFixtures / (std::string(name) + ".request.json")));
+    const json recorded = json::parse(read_file(kFixtures / (std::string(name) + ".request.json")));
     const ProviderRequest built = build(as_openai(recorded).dump(), recorded["model"].get<std::string>());
     json sent = json::parse(built.body);
     json expected = recorded;
@@ -193,8 +130,8 @@ TEST(AnthropicRequest, DefaultsAndRefusals) {
 }
 
 TEST(AnthropicAnswer, RecordedAnswersBecomeChatCompletions) {
-  REQUIRE_FIXTURES();
-  auto text = anthropic::parse_answer(read(kFixtures / "messages-text-system.response.json"), {1'700'000'000'000});
+  REQUIRE_SHARED_FIXTURES("anthropic");
+  auto text = anthropic::parse_answer(read_file(kFixtures / "messages-text-system.response.json"), {1'700'000'000'000});
   ASSERT_TRUE(text.ok());
   json body = json::parse(text->body);
   EXPECT_EQ(body["object"], "chat.completion");
@@ -202,7 +139,7 @@ TEST(AnthropicAnswer, RecordedAnswersBecomeChatCompletions) {
   EXPECT_EQ(body["choices"][0]["finish_reason"], "stop");
   EXPECT_NE(body["choices"][0]["message"]["content"].get<std::string>().find("Paris"), std::string::npos);
 
-  auto tools = anthropic::parse_answer(read(kFixtures / "messages-parallel-tool-use.response.json"), {});
+  auto tools = anthropic::parse_answer(read_file(kFixtures / "messages-parallel-tool-use.response.json"), {});
   ASSERT_TRUE(tools.ok());
   body = json::parse(tools->body);
   const json& message = body["choices"][0]["message"];
@@ -214,9 +151,9 @@ TEST(AnthropicAnswer, RecordedAnswersBecomeChatCompletions) {
 }
 
 TEST(AnthropicAnswer, CacheTokensAreAddedBackIntoThePrompt) {
-  REQUIRE_FIXTURES();
+  REQUIRE_SHARED_FIXTURES("anthropic");
   // The recording: input 3, cache read 1111, cache write 418, output 33.
-  auto answer = anthropic::parse_answer(read(kFixtures / "messages-cache-read-and-write.response.json"), {});
+  auto answer = anthropic::parse_answer(read_file(kFixtures / "messages-cache-read-and-write.response.json"), {});
   ASSERT_TRUE(answer.ok());
   EXPECT_EQ(answer->usage.prompt_tokens, 3 + 1111 + 418);
   EXPECT_EQ(answer->usage.cached_prompt_tokens, 1111);
@@ -229,11 +166,11 @@ TEST(AnthropicAnswer, CacheTokensAreAddedBackIntoThePrompt) {
 }
 
 TEST(AnthropicError, RecordedErrors) {
-  REQUIRE_FIXTURES();
-  const auto overloaded = anthropic::parse_error(529, read(kFixtures / "error-529-overloaded.json"));
+  REQUIRE_SHARED_FIXTURES("anthropic");
+  const auto overloaded = anthropic::parse_error(529, read_file(kFixtures / "error-529-overloaded.json"));
   EXPECT_EQ(overloaded.type, "server_error");
   EXPECT_EQ(overloaded.code, "overloaded_error");
-  const auto missing = anthropic::parse_error(404, read(kFixtures / "error-404-not-found.json"));
+  const auto missing = anthropic::parse_error(404, read_file(kFixtures / "error-404-not-found.json"));
   EXPECT_EQ(missing.type, "invalid_request_error");
   EXPECT_NE(missing.message.find("claude-sonet-4-5"), std::string::npos);
   const auto long_prompt = anthropic::parse_error(400, R"({"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 210000 tokens > 200000 maximum"}})");
@@ -241,8 +178,8 @@ TEST(AnthropicError, RecordedErrors) {
 }
 
 TEST(AnthropicStream, RecordedToolUseStreamWholeAndByteByByte) {
-  REQUIRE_FIXTURES();
-  const std::string upstream = read(kFixtures / "stream-tool-use.sse");
+  REQUIRE_SHARED_FIXTURES("anthropic");
+  const std::string upstream = read_file(kFixtures / "stream-tool-use.sse");
   const Streamed whole = stream(upstream, upstream.size());
   const Streamed bytewise = stream(upstream, 1);
   EXPECT_EQ(whole.out, bytewise.out);
@@ -251,16 +188,16 @@ TEST(AnthropicStream, RecordedToolUseStreamWholeAndByteByByte) {
   EXPECT_EQ(r.content.rfind("Certainly! I can help you with that information", 0), 0u);
   EXPECT_EQ(r.finish_reason, "tool_calls");
   ASSERT_FALSE(r.tool_calls.empty());
-  EXPECT_EQ(r.tool_calls[0].first, "get_weather");
-  EXPECT_TRUE(json::parse(r.tool_calls[0].second).is_object());  // the fragments join into the arguments
+  EXPECT_EQ(r.tool_calls[0].name, "get_weather");
+  EXPECT_TRUE(json::parse(r.tool_calls[0].arguments).is_object());  // the fragments join into the arguments
   EXPECT_EQ(r.usage["prompt_tokens"], 506);
   EXPECT_GT(r.usage["completion_tokens"].get<int>(), 5);  // the final count from message_delta, not the first
 }
 
 TEST(AnthropicStream, RecordedThinkingStreams) {
-  REQUIRE_FIXTURES();
+  REQUIRE_SHARED_FIXTURES("anthropic");
   for (const char* name : {"stream-thinking-text.sse", "stream-thinking-redacted.sse"}) {
-    const std::string upstream = read(kFixtures / name);
+    const std::string upstream = read_file(kFixtures / name);
     const Streamed whole = stream(upstream, upstream.size(), false);
     EXPECT_EQ(whole.out, stream(upstream, 3, false).out) << name;
     EXPECT_TRUE(whole.complete) << name;
@@ -269,7 +206,7 @@ TEST(AnthropicStream, RecordedThinkingStreams) {
     EXPECT_EQ(r.finish_reason, "stop") << name;
     EXPECT_TRUE(r.usage.is_null()) << name;  // not asked for: not sent
   }
-  const Reassembled thinking = reassemble(stream(read(kFixtures / "stream-thinking-text.sse"), 17).out);
+  const Reassembled thinking = reassemble(stream(read_file(kFixtures / "stream-thinking-text.sse"), 17).out);
   EXPECT_FALSE(thinking.reasoning.empty());
 }
 

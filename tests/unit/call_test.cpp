@@ -375,3 +375,87 @@ TEST(Call, AuthenticationComparesHashes) {
   d.start();
   EXPECT_EQ(find_action<RecordUsage>(d.answer(1, 200, openai_answer(1, 1)))->key, "a");
 }
+
+namespace {
+
+// A router for Bedrock targets, with the AWS credentials the Worker passes (or none).
+std::shared_ptr<const Router> bedrock_router(const std::string& config, std::vector<std::string> secrets, const json& aws) {
+  json doc;
+  doc["config"] = json::parse(config);
+  doc["environment"] = {{"gateway_base_url", test_support::kGatewayUrl}, {"secrets_set", secrets}};
+  if (!aws.is_null()) doc["environment"]["aws_credentials"] = aws;
+  std::vector<ConfigProblem> problems;
+  auto router = Router::create(doc, problems);
+  EXPECT_TRUE(problems.empty()) << (problems.empty() ? "" : problems[0].path + ": " + problems[0].message);
+  return router;
+}
+
+const char* kBedrockConfig = R"({"routes":{"b":{"targets":[
+  {"model":"aws-bedrock/us-east-1/anthropic.claude-3-5-haiku-20241022-v1:0","retry":{"attempts":2,"backoff_initial_ms":4000}},
+  "openai/gpt-4o-mini"]}}})";
+const json kAws = {{"access_key_id", "AKIDEXAMPLE"}, {"secret_access_key", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
+                   {"session_token", "FwoGZXIvYXdzEBYaDEXAMPLEsessiontoken"}};
+const std::vector<std::string> kAwsSecrets = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "OPENAI_API_KEY"};
+
+std::string header_of(const SendUpstream& send, std::string_view name) {
+  for (const auto& [k, v] : send.headers) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST(Call, BedrockRequestsAreSignedAtTheTimeOfTheirEvent) {
+  CallDriver d(bedrock_router(kBedrockConfig, kAwsSecrets, kAws), R"({"model":"b","messages":[{"role":"user","content":"hi"}]})");
+  d.now_ms = 1'732'270'830'000;
+  const auto first = expect_send(d.start(), 1);
+  EXPECT_EQ(first.url, std::string(test_support::kGatewayUrl) +
+                           "/aws-bedrock/bedrock-runtime/us-east-1/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse");
+  EXPECT_TRUE(first.secret_headers.empty());  // no key header: the signature is the credential
+  EXPECT_EQ(header_of(first, "x-amz-date"), "20241122T102030Z");
+  EXPECT_EQ(header_of(first, "x-amz-security-token"), kAws["session_token"]);
+  EXPECT_EQ(header_of(first, "authorization").rfind("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20241122/us-east-1/bedrock/aws4_request", 0), 0u);
+  for (const auto& [name, value] : first.headers) EXPECT_EQ(value.find("wJalrXUtnFEMI"), std::string::npos) << name;
+
+  // The retry, after a throttle and its backoff, is signed anew at its own time.
+  d.answer(1, 429, R"({"message":"Too many requests, please wait before trying again."})");
+  const auto retry = expect_send(d.fire_timer(), 2);
+  EXPECT_NE(header_of(retry, "x-amz-date"), header_of(first, "x-amz-date"));
+  EXPECT_EQ(header_of(retry, "x-amz-date"), amz_date(d.now_ms));
+  EXPECT_NE(header_of(retry, "authorization"), header_of(first, "authorization"));
+
+  // A second throttle moves on to OpenAI; what the client gets holds no credential.
+  const auto fallback = expect_send(d.answer(2, 429, R"({"message":"Too many requests, please wait before trying again."})"), 3);
+  EXPECT_EQ(fallback.url, std::string(test_support::kGatewayUrl) + "/openai/chat/completions");
+  const auto done = d.answer(3, 200, test_support::openai_answer(10, 5));
+  const Respond* respond = find_action<Respond>(done);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(header(*respond, "x-llmroute-attempts").find("wJalrXUtnFEMI"), std::string::npos);
+  EXPECT_EQ(respond->body.find("FwoGZXIvYXdz"), std::string::npos);
+}
+
+TEST(Call, BedrockWithoutCredentialsIsSkippedOrLeftToTheGateway) {
+  const std::string body = R"({"model":"b","messages":[{"role":"user","content":"hi"}]})";
+  CallDriver none(bedrock_router(kBedrockConfig, {"OPENAI_API_KEY"}, nullptr), body);
+  const auto skipped = expect_send(none.start(), 1);
+  EXPECT_EQ(skipped.url, std::string(test_support::kGatewayUrl) + "/openai/chat/completions");
+  const auto answered = none.answer(1, 200, test_support::openai_answer(1, 1));
+  EXPECT_EQ(header(*find_action<Respond>(answered), "x-llmroute-attempts").find(
+                "aws-bedrock/us-east-1/anthropic.claude-3-5-haiku-20241022-v1:0;outcome=skipped;reason=missing_secret_AWS_ACCESS_KEY_ID"),
+            0u);
+  CallDriver half(bedrock_router(kBedrockConfig, {"AWS_ACCESS_KEY_ID", "OPENAI_API_KEY"}, nullptr), body);
+  half.start();
+  const auto half_answered = half.answer(1, 200, test_support::openai_answer(1, 1));
+  EXPECT_NE(header(*find_action<Respond>(half_answered), "x-llmroute-attempts").find("reason=missing_secret_AWS_SECRET_ACCESS_KEY"),
+            std::string::npos);
+
+  // BYOK: the gateway holds the credentials and signs; the core signs nothing, whatever it has.
+  const std::string byok = R"({"gateway":{"byok":["aws-bedrock"]},"routes":{"b":{"targets":["aws-bedrock/us-east-1/amazon.nova-micro-v1:0"]}}})";
+  CallDriver gateway(bedrock_router(byok, {"CF_AIG_TOKEN"}, kAws), body);
+  const auto send = expect_send(gateway.start(), 1);
+  EXPECT_EQ(header_of(send, "authorization"), "");
+  EXPECT_EQ(header_of(send, "x-amz-date"), "");
+  ASSERT_EQ(send.secret_headers.size(), 1u);
+  EXPECT_EQ(send.secret_headers[0].name, "cf-aig-authorization");
+}

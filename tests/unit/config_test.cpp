@@ -115,6 +115,28 @@ TEST(Config, EnvironmentNeedsAGatewayUrl) {
   EXPECT_EQ(env.gateway_base_url, "https://g/v1/a/b");
 }
 
+TEST(Config, AwsCredentialsAreTakenWholeAndNeverQuoted) {
+  std::vector<ConfigProblem> problems;
+  const Config config;
+  const Environment env = parse_environment(json::parse(R"({"gateway_base_url":"https://g/v1/a/b",
+    "aws_credentials":{"access_key_id":"AKIDEXAMPLE","secret_access_key":"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}})"), config, problems);
+  EXPECT_TRUE(problems.empty());
+  ASSERT_TRUE(env.aws_credentials.has_value());
+  EXPECT_EQ(env.aws_credentials->access_key_id, "AKIDEXAMPLE");
+  EXPECT_EQ(env.aws_credentials->session_token, "");
+  for (const char* bad : {R"({"access_key_id":"AKIDEXAMPLE"})", R"({"access_key_id":"AKIDEXAMPLE","secret_access_key":""})",
+                          R"({"access_key_id":"AKIDEXAMPLE","secret_access_key":"wJalrXUtnFEMI","session_token":7})", R"("AKIDEXAMPLE")"}) {
+    problems.clear();
+    const Environment rejected = parse_environment(
+        json::parse(std::string(R"({"gateway_base_url":"https://g/v1/a/b","aws_credentials":)") + bad + "}"), config, problems);
+    ASSERT_EQ(problems.size(), 1u) << bad;
+    EXPECT_EQ(problems[0].path, "environment.aws_credentials");
+    EXPECT_EQ(problems[0].message.find("AKIDEXAMPLE"), std::string::npos);
+    EXPECT_EQ(problems[0].message.find("wJalr"), std::string::npos);
+    EXPECT_FALSE(rejected.aws_credentials.has_value());
+  }
+}
+
 TEST(Config, ProviderModelSplitsAtTheFirstSlash) {
   std::string provider, model;
   ASSERT_TRUE(split_provider_model("workers-ai/@cf/meta/llama-3.1-8b-instruct", provider, model));

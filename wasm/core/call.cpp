@@ -140,7 +140,8 @@ void Call::on_responded(const UpstreamResponded& e) {
   awaiting->status = e.status;
   awaiting->retry_after_ms = e.retry_after_ms;
   if (request_.stream && e.status >= 200 && e.status < 300) {
-    awaiting->stream = plan_.candidates[awaiting->candidate].provider->new_stream({request_.include_usage, e.now_ms});
+    const Candidate& candidate = plan_.candidates[awaiting->candidate];
+    awaiting->stream = candidate.provider->new_stream({request_.include_usage, e.now_ms, candidate.target.model});
   }
 }
 
@@ -173,10 +174,11 @@ void Call::on_ended(const UpstreamEnded& e) {
                         e.now_ms);
   }
   if (status >= 200 && status < 300) {
-    auto answer = candidate.provider->parse_answer(awaiting->body, providers::AnswerContext{e.now_ms});
+    auto answer = candidate.provider->parse_answer(awaiting->body, providers::AnswerContext{e.now_ms, candidate.target.model});
     if (!answer) {
+      // A malformed answer, or one the provider itself marked as failed: worth another try.
       return fail_attempt(*awaiting,
-                          {AttemptOutcome::RetryableError, status, "malformed_answer", answer.error().message, {}}, e.now_ms);
+                          {AttemptOutcome::RetryableError, status, answer.error().code, answer.error().message, {}}, e.now_ms);
     }
     return succeed(*awaiting, std::move(*answer), e.now_ms);
   }
@@ -363,7 +365,8 @@ void Call::start_attempt(std::size_t index, std::int64_t now_ms) {
   const std::int64_t request_deadline = started_ms_ + plan_.deadline_ms;
   if (now_ms >= request_deadline) return exhausted(now_ms, "deadline");
 
-  auto built = candidate.provider->build_request(request_, candidate.target.model);
+  auto built = candidate.provider->build_request(request_, candidate.target.model,
+                                                router_->request_context(*candidate.provider, now_ms));
   if (!built) {
     // This target cannot serve the request as asked (say, a parameter it lacks): skip it, say why,
     // and answer that reason if no other target can.

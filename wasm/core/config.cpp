@@ -303,6 +303,18 @@ Environment parse_environment(const json& doc, const Config& config, std::vector
       if (const auto* text = name.get_ptr<const json::string_t*>()) env.secrets_set.push_back(*text);
     }
   }
+  if (const json* aws = find(doc, "aws_credentials")) {
+    // Problems name the fields, never their values.
+    const std::string* id = find_string(*aws, "access_key_id");
+    const std::string* secret = find_string(*aws, "secret_access_key");
+    const json* token = find(*aws, "session_token");
+    if (!aws->is_object() || id == nullptr || id->empty() || secret == nullptr || secret->empty() ||
+        (token != nullptr && !token->is_string())) {
+      check.problem("environment.aws_credentials", "must hold access_key_id and secret_access_key (and optionally session_token) as strings");
+    } else {
+      env.aws_credentials = AwsCredentials{*id, *secret, token != nullptr ? token->get<std::string>() : std::string()};
+    }
+  }
   if (config.gateway.authenticated && !env.has_secret(providers::kGatewayTokenSecret)) {
     check.problem("environment.secrets_set", std::string("the gateway is authenticated (gateway.authenticated or BYOK) but the ") +
                                                  std::string(providers::kGatewayTokenSecret) + " secret is not set");

@@ -4,12 +4,14 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/budget.hpp"
 #include "core/pricing.hpp"
 #include "model/chat_request.hpp"
+#include "util/aws_sigv4.hpp"
 #include "util/json_access.hpp"
 #include "util/sha256.hpp"
 
@@ -82,10 +84,13 @@ struct ConfigProblem {
   std::string message;
 };
 
-// What the Worker knows of its environment: never secret values, only which secrets are set.
+// What the Worker knows of its environment: only which secrets are set, never their values, with
+// one exception: AWS credentials, which SigV4 needs to sign Bedrock requests in the core. They are
+// used to sign and for nothing else: no result, error or action the core writes holds them.
 struct Environment {
   std::string gateway_base_url;            // AI_GATEWAY_BASE_URL, no trailing slash
   std::vector<std::string> secrets_set;    // names of the secrets that hold a value
+  std::optional<AwsCredentials> aws_credentials;  // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
   bool has_secret(std::string_view name) const;
 };
 

@@ -105,12 +105,19 @@ Candidate Router::candidate_for(const Target& target) const {
   Candidate c;
   c.target = target;
   c.provider = providers::find(target.provider);  // validated with the config
-  const auto& byok = config_.gateway.byok;
-  const bool key_in_gateway = std::find(byok.begin(), byok.end(), target.provider) != byok.end();
-  if (c.provider != nullptr && !key_in_gateway && !environment_.has_secret(c.provider->key_secret)) {
+  if (c.provider == nullptr || key_in_gateway(target.provider)) return c;
+  if (c.provider->signs_requests() && !environment_.aws_credentials) {
+    const bool has_id = environment_.has_secret(providers::kAwsAccessKeyIdSecret);
+    c.skip_reason = "missing_secret_" + std::string(has_id ? providers::kAwsSecretAccessKeySecret : providers::kAwsAccessKeyIdSecret);
+  } else if (!c.provider->signs_requests() && !environment_.has_secret(c.provider->key_secret)) {
     c.skip_reason = "missing_secret_" + std::string(c.provider->key_secret);
   }
   return c;
+}
+
+bool Router::key_in_gateway(std::string_view provider) const {
+  const auto& byok = config_.gateway.byok;
+  return std::find(byok.begin(), byok.end(), provider) != byok.end();
 }
 
 std::string Router::upstream_url(const providers::Provider& provider, std::string_view path) const {
@@ -121,12 +128,20 @@ std::string Router::upstream_url(const providers::Provider& provider, std::strin
 
 std::vector<providers::SecretHeader> Router::secret_headers(const providers::Provider& provider) const {
   std::vector<providers::SecretHeader> out;
-  const auto& byok = config_.gateway.byok;
-  if (std::find(byok.begin(), byok.end(), provider.name) == byok.end()) {
+  if (!provider.signs_requests() && !key_in_gateway(provider.name)) {
     out.push_back({std::string(provider.key_header), std::string(provider.key_secret), std::string(provider.key_prefix)});
   }
   if (environment_.has_secret(providers::kGatewayTokenSecret)) {
     out.push_back({"cf-aig-authorization", std::string(providers::kGatewayTokenSecret), "Bearer "});
+  }
+  return out;
+}
+
+providers::RequestContext Router::request_context(const providers::Provider& provider, std::int64_t now_ms) const {
+  providers::RequestContext out;
+  out.now_ms = now_ms;
+  if (provider.signs_requests() && !key_in_gateway(provider.name) && environment_.aws_credentials) {
+    out.aws_credentials = &*environment_.aws_credentials;
   }
   return out;
 }

@@ -51,11 +51,15 @@ class Router {
   // Gateway URL, headers and secret headers for one attempt at `target`.
   std::string upstream_url(const providers::Provider& provider, std::string_view path) const;
   std::vector<providers::SecretHeader> secret_headers(const providers::Provider& provider) const;
+  // What building a request for `provider` at `now_ms` needs: the credentials to sign with, for a
+  // provider signed in the core whose keys are not in the gateway.
+  providers::RequestContext request_context(const providers::Provider& provider, std::int64_t now_ms) const;
 
  private:
   // Appends the candidates `name` stands for (a route's targets, or one provider/model).
   std::optional<Error> expand(const std::string& name, const ClientKey& key, Plan& plan, bool single) const;
   Candidate candidate_for(const Target& target) const;
+  bool key_in_gateway(std::string_view provider) const;
 
   Config config_;
   Environment environment_;

@@ -28,6 +28,11 @@ inline Error client_error(std::string message, std::string param = {},
                std::move(message), std::move(param)};
 }
 
+// A request this provider cannot serve as asked: the router skips the target and says why.
+inline Error unsupported_parameter(std::string message, std::string param) {
+  return client_error(std::move(message), std::move(param), "unsupported_parameter");
+}
+
 inline Error internal_error(std::string message) {
   return Error{ErrorKind::Internal, 500, "internal_error", "internal_error", std::move(message), {}};
 }

@@ -2,6 +2,8 @@
 // router: they turn our request into theirs and their answers and errors into ours.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -12,6 +14,7 @@
 
 #include "model/chat_request.hpp"
 #include "model/usage.hpp"
+#include "util/aws_sigv4.hpp"
 #include "util/result.hpp"
 
 namespace llmroute::providers {
@@ -33,9 +36,28 @@ struct ProviderRequest {
   std::vector<std::string> dropped;  // client fields this provider has no use for, left out (noted in the trace)
 };
 
+// What building a request needs to know besides the client's request and the model.
+struct RequestContext {
+  std::int64_t now_ms = 0;  // the time of the event that sends it: signatures are dated
+  // The credentials a provider signed in the core signs with (Bedrock, SigV4); null when it is not
+  // such a provider or the gateway signs (BYOK). Used to sign only: never written anywhere.
+  const AwsCredentials* aws_credentials = nullptr;
+};
+
+// The client's top-level fields that are not in `handled`: what a translator leaves out.
+template <std::size_t N>
+std::vector<std::string> unhandled_fields(const json& body, const std::array<std::string_view, N>& handled) {
+  std::vector<std::string> out;
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (std::find(handled.begin(), handled.end(), it.key()) == handled.end()) out.push_back(it.key());
+  }
+  return out;
+}
+
 // What a translated answer needs to know that the provider's answer does not say.
 struct AnswerContext {
   std::int64_t now_ms = 0;  // for "created", when the provider gives no time
+  std::string model;        // the model asked for: "model" of answers that do not name theirs
 };
 
 // A successful answer, already in OpenAI chat.completion form.
@@ -58,9 +80,21 @@ struct UpstreamError {
   bool target_fault = false;
 };
 
+// The failures every translator can meet in an answer or a stream.
+inline Error malformed_answer(std::string message) {
+  return Error{ErrorKind::Upstream, 502, "upstream_error", "malformed_answer", std::move(message), {}};
+}
+inline UpstreamError malformed_stream() {
+  return UpstreamError{"the provider sent a malformed stream event", "upstream_error", "malformed_stream", {}, false};
+}
+inline UpstreamError stream_event_too_large() {
+  return UpstreamError{"the provider sent an event larger than llmroute accepts", "upstream_error", "stream_event_too_large", {}, false};
+}
+
 struct StreamOptions {
   bool include_usage = false;  // the client asked for a final usage chunk (stream_options.include_usage)
   std::int64_t now_ms = 0;     // for "created" in translated chunks
+  std::string model;           // the model asked for: "model" of streams that do not name theirs
 };
 
 // Turns a provider's stream into OpenAI chat.completion.chunk events, incrementally: bytes may
@@ -92,13 +126,17 @@ class StreamTranslator {
 struct Provider {
   std::string_view name;        // gateway slug, e.g. "openai"
   std::string_view key_secret;  // Worker secret holding the provider key, e.g. "OPENAI_API_KEY"
-  std::string_view key_header;  // header carrying the key
+  std::string_view key_header;  // header carrying the key; empty: requests are signed in the core instead
   std::string_view key_prefix;  // e.g. "Bearer "
 
-  Result<ProviderRequest> (*build_request)(const ChatRequest& request, std::string_view model);
+  Result<ProviderRequest> (*build_request)(const ChatRequest& request, std::string_view model, const RequestContext& context);
   Result<Answer> (*parse_answer)(std::string_view body, const AnswerContext& context);
   UpstreamError (*parse_error)(int status, std::string_view body);
   std::unique_ptr<StreamTranslator> (*new_stream)(const StreamOptions& options);
+
+  // Whether the core signs this provider's requests (with the environment's AWS credentials)
+  // rather than the Worker putting a key in a header.
+  bool signs_requests() const { return key_header.empty(); }
 };
 
 }  // namespace llmroute::providers

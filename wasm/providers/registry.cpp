@@ -1,9 +1,11 @@
 #include "providers/registry.hpp"
 
 #include "providers/anthropic/anthropic.hpp"
-#include "providers/gemini/gemini.hpp"
 #include "providers/azure_openai/azure_openai.hpp"
+#include "providers/bedrock/bedrock.hpp"
+#include "providers/cohere/cohere.hpp"
 #include "providers/deepseek/deepseek.hpp"
+#include "providers/gemini/gemini.hpp"
 #include "providers/grok/grok.hpp"
 #include "providers/groq/groq.hpp"
 #include "providers/mistral/mistral.hpp"
@@ -44,6 +46,11 @@ constexpr Provider kProviders[] = {
      openai::parse_error, new_stream_for<azure_openai::kDialect>},
     {"workers-ai", "WORKERS_AI_API_TOKEN", "authorization", "Bearer ", build_request_for<workers_ai::kDialect>,
      parse_answer_for<workers_ai::kDialect>, openai::parse_error, new_stream_for<workers_ai::kDialect>},
+    {"cohere", "COHERE_API_KEY", "authorization", "Bearer ", cohere::build_request, cohere::parse_answer, cohere::parse_error,
+     cohere::new_stream},
+    // No key header: requests are signed in the core (SigV4) with the environment's AWS credentials.
+    {"aws-bedrock", kAwsSecretAccessKeySecret, "", "", bedrock::build_request, bedrock::parse_answer, bedrock::parse_error,
+     bedrock::new_stream},
 };
 
 }  // namespace
@@ -68,6 +75,7 @@ namespace llmroute::providers {
 std::vector<std::string_view> secret_names() {
   std::vector<std::string_view> out;
   for (const Provider& p : kProviders) out.push_back(p.key_secret);
+  out.push_back(kAwsSessionTokenSecret);
   out.push_back(kGatewayTokenSecret);
   return out;
 }

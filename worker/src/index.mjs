@@ -163,11 +163,21 @@ function currentRouter(env) {
   const created = core.routerNew({
     config,
     catalog: priceCatalog,
-    environment: { gateway_base_url: env.AI_GATEWAY_BASE_URL ?? "", secrets_set: secretsSet },
+    environment: { gateway_base_url: env.AI_GATEWAY_BASE_URL ?? "", secrets_set: secretsSet, ...awsCredentials(env) },
   });
   routerCache = { key, core, ...created };
   if (created.error) console.error(JSON.stringify({ event: "llmroute.config_invalid", problems: created.error.problems }));
   return routerCache;
+}
+
+// The one exception to "no secret value enters the core": SigV4 needs the AWS secret key to sign
+// Bedrock requests, which a header filled in at fetch time cannot do. The core signs with them and
+// writes them into nothing it returns; the session token goes out as x-amz-security-token.
+function awsCredentials(env) {
+  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) return {};
+  const credentials = { access_key_id: env.AWS_ACCESS_KEY_ID, secret_access_key: env.AWS_SECRET_ACCESS_KEY };
+  if (env.AWS_SESSION_TOKEN) credentials.session_token = env.AWS_SESSION_TOKEN;
+  return { aws_credentials: credentials };
 }
 
 // Every routed request leaves a ledger row (and settles its reservation), and one structured log

@@ -1,7 +1,7 @@
-#include <algorithm>
 #include <array>
 
 #include "providers/anthropic/anthropic.hpp"
+#include "providers/content.hpp"
 
 namespace llmroute::providers::anthropic {
 
@@ -12,52 +12,18 @@ constexpr std::array<std::string_view, 16> kHandled = {
     "model", "models", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "stream",
     "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user", "n", "response_format"};
 
-Error unsupported(std::string message, std::string param) {
-  return client_error(std::move(message), std::move(param), "unsupported_parameter");
-}
+json text_block(const std::string& text) { return {{"type", "text"}, {"text", text}}; }
 
-// A base64 data URL -> {type: base64, media_type, data}; other URLs are passed by URL.
-json image_source(const std::string& url) {
-  if (auto data = parse_base64_data_url(url)) {
-    return {{"type", "base64"}, {"media_type", std::move(data->media_type)}, {"data", std::move(data->data)}};
-  }
-  return {{"type", "url"}, {"url", url}};
+// A data: URL goes as base64, any other URL by URL.
+Result<json> image_block(const std::string& url, const std::string& /*at*/) {
+  json source = {{"type", "url"}, {"url", url}};
+  if (auto data = parse_base64_data_url(url)) source = {{"type", "base64"}, {"media_type", data->media_type}, {"data", data->data}};
+  return json{{"type", "image"}, {"source", std::move(source)}};
 }
 
 // OpenAI content (a string or parts) -> Anthropic content blocks.
-Result<json> content_blocks(const json& content, const std::string& param) {
-  json blocks = json::array();
-  if (content.is_string()) {
-    if (!content.get_ref<const std::string&>().empty()) blocks.push_back({{"type", "text"}, {"text", content}});
-    return blocks;
-  }
-  if (!content.is_array()) return blocks;  // null: no content
-  std::size_t index = 0;
-  for (const json& part : content) {
-    const std::string at = param + "[" + std::to_string(index++) + "]";
-    const std::string* type = find_string(part, "type");
-    if (type != nullptr && *type == "text") {
-      blocks.push_back({{"type", "text"}, {"text", *find_string(part, "text")}});  // checked when the request was parsed
-    } else if (type != nullptr && *type == "image_url") {
-      const json* image = find_object(part, "image_url");
-      const std::string* url = image ? find_string(*image, "url") : nullptr;
-      if (url == nullptr) return client_error("'" + at + ".image_url.url' must be a string", at + ".image_url.url", "invalid_type");
-      blocks.push_back({{"type", "image"}, {"source", image_source(*url)}});
-    } else {
-      return unsupported("content parts of type '" + (type ? *type : std::string("?")) + "' cannot be sent to anthropic", at);
-    }
-  }
-  return blocks;
-}
-
-// Anthropic wants user and assistant turns to alternate: consecutive turns of one role merge.
-void push_turn(json& messages, const std::string& role, json blocks) {
-  if (blocks.empty()) return;
-  if (!messages.empty() && messages.back()["role"] == role) {
-    for (json& b : blocks) messages.back()["content"].push_back(std::move(b));
-    return;
-  }
-  messages.push_back({{"role", role}, {"content", std::move(blocks)}});
+Result<json> anthropic_blocks(const json& content, const std::string& param) {
+  return content_blocks(content, param, "anthropic", text_block, image_block);
 }
 
 Result<json> translate_tool_choice(const json& choice, bool parallel_allowed) {
@@ -67,7 +33,7 @@ Result<json> translate_tool_choice(const json& choice, bool parallel_allowed) {
     if (mode == "auto") out = {{"type", "auto"}};
     else if (mode == "none") out = {{"type", "none"}};
     else if (mode == "required") out = {{"type", "any"}};
-    else return unsupported("tool_choice '" + mode + "' is not one of auto, none, required", "tool_choice");
+    else return unsupported_parameter("tool_choice '" + mode + "' is not one of auto, none, required", "tool_choice");
   } else if (const json* function = find_object(choice, "function")) {
     const std::string* name = find_string(*function, "name");
     if (name == nullptr) return client_error("'tool_choice.function.name' must be a string", "tool_choice.function.name", "invalid_type");
@@ -81,23 +47,23 @@ Result<json> translate_tool_choice(const json& choice, bool parallel_allowed) {
 
 }  // namespace
 
-Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model) {
+Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model, const RequestContext& /*context*/) {
   const json& in = request.body;
   json body = json::object();
   body["model"] = std::string(model);
   body["max_tokens"] = request.max_output_tokens.value_or(kDefaultMaxTokens);
 
-  if (auto n = find_int64(in, "n"); n && *n != 1) return unsupported("anthropic returns one choice; 'n' must be 1", "n");
+  if (auto n = find_int64(in, "n"); n && *n != 1) return unsupported_parameter("anthropic returns one choice; 'n' must be 1", "n");
   if (const json* format = find_object(in, "response_format")) {
     const std::string* type = find_string(*format, "type");
     if (type == nullptr || *type != "text") {
-      return unsupported("anthropic has no JSON mode: response_format '" + (type ? *type : std::string("?")) +
+      return unsupported_parameter("anthropic has no JSON mode: response_format '" + (type ? *type : std::string("?")) +
                              "' needs a target that supports it", "response_format");
     }
   }
   if (const json* t = find(in, "temperature"); t != nullptr && t->is_number()) {
     // OpenAI's scale goes to 2, Anthropic's to 1: refuse rather than silently change the meaning.
-    if (t->get<double>() > 1.0) return unsupported("anthropic accepts temperature up to 1", "temperature");
+    if (t->get<double>() > 1.0) return unsupported_parameter("anthropic accepts temperature up to 1", "temperature");
     body["temperature"] = *t;
   }
   if (const json* p = find(in, "top_p"); p != nullptr && p->is_number()) body["top_p"] = *p;
@@ -121,11 +87,11 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
     if (role == "system" || role == "developer") {
       system += (system.empty() ? "" : "\n\n") + content_text(c);
     } else if (role == "user") {
-      auto blocks = content_blocks(c, param + ".content");
+      auto blocks = anthropic_blocks(c, param + ".content");
       if (!blocks) return blocks.take_error();
       push_turn(messages, "user", std::move(*blocks));
     } else if (role == "assistant") {
-      auto blocks = content_blocks(c, param + ".content");
+      auto blocks = anthropic_blocks(c, param + ".content");
       if (!blocks) return blocks.take_error();
       if (const json* calls = find_array(message, "tool_calls")) {
         for (const json& call : *calls) {
@@ -152,7 +118,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
       json result = {{"type", "tool_result"}, {"tool_use_id", *id}, {"content", content_text(c)}};
       push_turn(messages, "user", json::array({std::move(result)}));
     } else {
-      return unsupported("messages with role '" + role + "' cannot be sent to anthropic", param + ".role");
+      return unsupported_parameter("messages with role '" + role + "' cannot be sent to anthropic", param + ".role");
     }
   }
   if (messages.empty()) return client_error("anthropic needs at least one user or assistant message", "messages", "invalid_value");
@@ -185,9 +151,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
   out.path = "/v1/messages";
   out.headers.emplace_back("content-type", "application/json");
   out.headers.emplace_back("anthropic-version", std::string(kApiVersion));
-  for (auto it = in.begin(); it != in.end(); ++it) {
-    if (std::find(kHandled.begin(), kHandled.end(), it.key()) == kHandled.end()) out.dropped.push_back(it.key());
-  }
+  out.dropped = unhandled_fields(in, kHandled);
   out.body = to_json_text(body);
   return out;
 }

@@ -7,10 +7,6 @@ namespace {
 
 std::int64_t count(const json& obj, std::string_view key) { return find_int64(obj, key).value_or(0); }
 
-Error malformed(std::string message) {
-  return Error{ErrorKind::Upstream, 502, "upstream_error", "malformed_answer", std::move(message), {}};
-}
-
 }  // namespace
 
 bool read_usage(const json& usage, Usage& out) {
@@ -39,9 +35,9 @@ std::string_view finish_reason(std::string_view stop_reason) {
 
 Result<Answer> parse_answer(std::string_view body, const AnswerContext& context) {
   json doc;
-  if (parse_json(body, doc) != JsonParseStatus::Ok || !doc.is_object()) return malformed("the provider's answer is not valid JSON");
+  if (parse_json(body, doc) != JsonParseStatus::Ok || !doc.is_object()) return malformed_answer("the provider's answer is not valid JSON");
   const json* content = find_array(doc, "content");
-  if (content == nullptr) return malformed("the provider's answer has no content array");
+  if (content == nullptr) return malformed_answer("the provider's answer has no content array");
 
   openai_format::Completion completion;
   if (const std::string* id = find_string(doc, "id")) completion.id = *id;
@@ -61,7 +57,7 @@ Result<Answer> parse_answer(std::string_view body, const AnswerContext& context)
       const std::string* id = find_string(block, "id");
       const std::string* name = find_string(block, "name");
       const json* input = find(block, "input");
-      if (id == nullptr || name == nullptr) return malformed("a tool_use block has no id or name");
+      if (id == nullptr || name == nullptr) return malformed_answer("a tool_use block has no id or name");
       completion.tool_calls.push_back({*id, *name, input ? to_json_text(*input) : "{}"});
     }
     // redacted_thinking carries nothing a client can read.

@@ -25,7 +25,7 @@ constexpr openai::Dialect kDialect{
     .path = "/chat/completions",
 };
 
-Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view target) {
+Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view target, const RequestContext& context) {
   const auto slash = target.find('/');
   const std::string_view resource = target.substr(0, slash);
   const std::string_view deployment = slash == std::string_view::npos ? std::string_view() : target.substr(slash + 1);
@@ -33,7 +33,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
     return Error{ErrorKind::Config, 500, "server_error", "invalid_target",
                  "an azure-openai target must be azure-openai/{resource}/{deployment}, got azure-openai/" + std::string(target), {}};
   }
-  auto built = openai::build_request(request, deployment, kDialect);
+  auto built = openai::build_request(request, deployment, context, kDialect);
   if (built) {
     built->path = "/" + std::string(resource) + "/" + std::string(deployment) + std::string(kDialect.path) +
                   "?api-version=" + std::string(kApiVersion);

@@ -9,7 +9,7 @@ namespace llmroute::providers::azure_openai {
 extern const openai::Dialect kDialect;
 
 // `target` is "{resource}/{deployment}"; the deployment, not the body's model, selects the model.
-Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view target);
+Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view target, const RequestContext& context = {});
 
 // The GA version with stream_options (usage in streams) and max_completion_tokens.
 inline constexpr std::string_view kApiVersion = "2024-10-21";

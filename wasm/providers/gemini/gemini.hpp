@@ -9,7 +9,7 @@
 
 namespace llmroute::providers::gemini {
 
-Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model);
+Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model, const RequestContext& context = {});
 Result<Answer> parse_answer(std::string_view body, const AnswerContext& context);
 UpstreamError parse_error(int status, std::string_view body);
 std::unique_ptr<StreamTranslator> new_stream(const StreamOptions& options);

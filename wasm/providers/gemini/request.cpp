@@ -29,10 +29,6 @@ constexpr std::array<SameField, 4> kSameFields = {{{"temperature", "temperature"
                                                    {"presence_penalty", "presencePenalty"},
                                                    {"frequency_penalty", "frequencyPenalty"}}};
 
-Error unsupported(std::string message, std::string param) {
-  return client_error(std::move(message), std::move(param), "unsupported_parameter");
-}
-
 // The model id goes into the URL path: only the characters of real ids are let through, so that no
 // id can lead the request (and its key) to another path of the gateway.
 bool valid_model_id(std::string_view model) {
@@ -76,10 +72,10 @@ Result<json> part_of(const json& part, const std::string& at) {
     const json* file = find_object(part, "file");
     const std::string* data = file ? find_string(*file, "file_data") : nullptr;
     auto inline_data = data ? parse_base64_data_url(*data) : std::nullopt;
-    if (!inline_data) return unsupported("only files sent inline as base64 data URLs (file.file_data) can be sent to gemini", at);
+    if (!inline_data) return unsupported_parameter("only files sent inline as base64 data URLs (file.file_data) can be sent to gemini", at);
     return json{{"inlineData", {{"mimeType", std::move(inline_data->media_type)}, {"data", std::move(inline_data->data)}}}};
   }
-  return unsupported("content parts of type '" + (type ? *type : std::string("?")) + "' cannot be sent to gemini", at);
+  return unsupported_parameter("content parts of type '" + (type ? *type : std::string("?")) + "' cannot be sent to gemini", at);
 }
 
 // OpenAI content (a string or parts) -> Gemini parts.
@@ -114,7 +110,7 @@ Result<json> function_call_parts(const json& calls, const std::string& param) {
   json parts = json::array();
   for (const json& call : calls) {
     const std::string* type = find_string(call, "type");
-    if (type != nullptr && *type != "function") return unsupported("tool calls of type '" + *type + "' cannot be sent to gemini", param);
+    if (type != nullptr && *type != "function") return unsupported_parameter("tool calls of type '" + *type + "' cannot be sent to gemini", param);
     const json* function = find_object(call, "function");
     const std::string* id = find_string(call, "id");
     const std::string* name = function ? find_string(*function, "name") : nullptr;
@@ -165,7 +161,7 @@ Result<json> translate_tools(const json& tools, std::vector<std::string>& droppe
   for (std::size_t i = 0; i < tools.size(); ++i) {
     const std::string at = "tools[" + std::to_string(i) + "]";
     const std::string* type = find_string(tools[i], "type");
-    if (type != nullptr && *type != "function") return unsupported("tools of type '" + *type + "' cannot be sent to gemini", at);
+    if (type != nullptr && *type != "function") return unsupported_parameter("tools of type '" + *type + "' cannot be sent to gemini", at);
     const json* function = find_object(tools[i], "function");
     const std::string* name = function ? find_string(*function, "name") : nullptr;
     if (name == nullptr) return client_error("'" + at + ".function.name' is required", at + ".function.name", "missing_required_parameter");
@@ -201,7 +197,7 @@ Result<json> translate_tool_choice(const json& choice) {
     if (*mode == "auto") return json{{"functionCallingConfig", {{"mode", "AUTO"}}}};
     if (*mode == "none") return json{{"functionCallingConfig", {{"mode", "NONE"}}}};
     if (*mode == "required") return json{{"functionCallingConfig", {{"mode", "ANY"}}}};
-    return unsupported("tool_choice '" + *mode + "' is not one of auto, none, required", "tool_choice");
+    return unsupported_parameter("tool_choice '" + *mode + "' is not one of auto, none, required", "tool_choice");
   }
   if (const json* function = find_object(choice, "function")) {
     const std::string* name = find_string(*function, "name");
@@ -215,7 +211,7 @@ Result<json> translate_tool_choice(const json& choice) {
       return client_error("'tool_choice.allowed_tools' needs a mode and tools", "tool_choice.allowed_tools", "invalid_type");
     }
     // Gemini limits the callable functions only when a call is required.
-    if (*mode != "required") return unsupported("gemini can limit the allowed tools only with mode 'required'", "tool_choice.allowed_tools.mode");
+    if (*mode != "required") return unsupported_parameter("gemini can limit the allowed tools only with mode 'required'", "tool_choice.allowed_tools.mode");
     auto names = function_names(*tools, "tool_choice.allowed_tools.tools");
     if (!names) return names.take_error();
     return json{{"functionCallingConfig", {{"mode", "ANY"}, {"allowedFunctionNames", std::move(*names)}}}};
@@ -227,7 +223,7 @@ Result<json> translate_tool_choice(const json& choice) {
 Result<json> generation_config(const ChatRequest& request) {
   const json& in = request.body;
   json config = json::object();
-  if (auto n = find_int64(in, "n"); n && *n != 1) return unsupported("llmroute returns one choice from gemini; 'n' must be 1", "n");
+  if (auto n = find_int64(in, "n"); n && *n != 1) return unsupported_parameter("llmroute returns one choice from gemini; 'n' must be 1", "n");
   if (request.max_output_tokens) config["maxOutputTokens"] = *request.max_output_tokens;
   for (const SameField& field : kSameFields) {
     if (const json* v = find(in, field.openai); v != nullptr && v->is_number()) config[std::string(field.gemini)] = *v;
@@ -246,13 +242,13 @@ Result<json> generation_config(const ChatRequest& request) {
       // JSON Schema as written (responseSchema would take only an OpenAPI subset).
       if (const json* schema = spec ? find_object(*spec, "schema") : nullptr) config["responseJsonSchema"] = *schema;
     } else if (type == nullptr || *type != "text") {
-      return unsupported("response_format '" + (type ? *type : std::string("?")) + "' cannot be sent to gemini", "response_format");
+      return unsupported_parameter("response_format '" + (type ? *type : std::string("?")) + "' cannot be sent to gemini", "response_format");
     }
   }
   if (const json* modalities = find_array(in, "modalities")) {
     // Text is all llmroute answers with.
     for (const json& modality : *modalities) {
-      if (modality != "text") return unsupported("gemini answers through llmroute in text only", "modalities");
+      if (modality != "text") return unsupported_parameter("gemini answers through llmroute in text only", "modalities");
     }
     config["responseModalities"] = json::array({"TEXT"});
   }
@@ -260,7 +256,7 @@ Result<json> generation_config(const ChatRequest& request) {
     const auto budget = std::find_if(kThinkingBudgets.begin(), kThinkingBudgets.end(),
                                      [&](const ThinkingBudget& b) { return b.effort == *effort; });
     if (budget == kThinkingBudgets.end()) {
-      return unsupported("reasoning_effort '" + *effort + "' has no gemini equivalent (none, low, medium, high do)", "reasoning_effort");
+      return unsupported_parameter("reasoning_effort '" + *effort + "' has no gemini equivalent (none, low, medium, high do)", "reasoning_effort");
     }
     config["thinkingConfig"] = {{"thinkingBudget", budget->tokens}};
   }
@@ -269,7 +265,7 @@ Result<json> generation_config(const ChatRequest& request) {
 
 }  // namespace
 
-Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model) {
+Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model, const RequestContext& /*context*/) {
   const json& in = request.body;
   if (!valid_model_id(model)) {
     return client_error("'" + std::string(model) + "' is not a gemini model id (letters, digits, '-', '.', '_')", "model", "invalid_value");
@@ -315,7 +311,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
       json result = {{"functionResponse", {{"name", *name}, {"response", function_response(content_text(c))}}}};
       push_turn(contents, "user", json::array({std::move(result)}));
     } else {
-      return unsupported("messages with role '" + role + "' cannot be sent to gemini", param + ".role");
+      return unsupported_parameter("messages with role '" + role + "' cannot be sent to gemini", param + ".role");
     }
   }
   if (contents.empty()) return client_error("gemini needs at least one user or assistant message", "messages", "invalid_value");
@@ -339,9 +335,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
   out.path = "/" + std::string(kApiVersion) + "/models/" + std::string(model) +
              (request.stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
   out.headers.emplace_back("content-type", "application/json");
-  for (auto it = in.begin(); it != in.end(); ++it) {
-    if (std::find(kHandled.begin(), kHandled.end(), it.key()) == kHandled.end()) out.dropped.push_back(it.key());
-  }
+  for (std::string& name : unhandled_fields(in, kHandled)) out.dropped.push_back(std::move(name));
   out.body = to_json_text(body);
   return out;
 }

@@ -35,10 +35,6 @@ bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
 
-Error malformed(std::string message) {
-  return Error{ErrorKind::Upstream, 502, "upstream_error", "malformed_answer", std::move(message), {}};
-}
-
 // A google.protobuf.Duration in its JSON form ("34.4s", "1.000340s") -> milliseconds, rounded up.
 std::optional<std::int64_t> duration_ms(std::string_view text) {
   if (text.empty() || text.back() != 's') return std::nullopt;
@@ -153,7 +149,7 @@ std::string_view thought_signature_of(std::string_view tool_call_id) {
 
 Result<Answer> parse_answer(std::string_view body, const AnswerContext& context) {
   json doc;
-  if (parse_json(body, doc) != JsonParseStatus::Ok || !doc.is_object()) return malformed("the provider's answer is not valid JSON");
+  if (parse_json(body, doc) != JsonParseStatus::Ok || !doc.is_object()) return malformed_answer("the provider's answer is not valid JSON");
 
   openai_format::Completion completion;
   if (const std::string* id = find_string(doc, "responseId")) completion.id = *id;
@@ -166,7 +162,7 @@ Result<Answer> parse_answer(std::string_view body, const AnswerContext& context)
   if (candidate == nullptr) {
     // A refused prompt: no candidates, only the reason.
     const json* feedback = find_object(doc, "promptFeedback");
-    if (feedback == nullptr || find_string(*feedback, "blockReason") == nullptr) return malformed("the provider's answer has no candidates");
+    if (feedback == nullptr || find_string(*feedback, "blockReason") == nullptr) return malformed_answer("the provider's answer has no candidates");
     completion.finish_reason = "content_filter";
   } else {
     const json* content = find_object(*candidate, "content");

@@ -16,7 +16,7 @@ class GeminiStream final : public StreamTranslator {
   void feed(std::string_view bytes, std::string& out) override {
     events_.clear();
     if (!decoder_.feed(bytes, events_)) {
-      error_ = UpstreamError{"the provider sent an event larger than llmroute accepts", "upstream_error", "stream_event_too_large", {}, false};
+      error_ = stream_event_too_large();
     }
     for (const SseEvent& event : events_) {
       if (error_) return;
@@ -35,7 +35,7 @@ class GeminiStream final : public StreamTranslator {
   void take(const SseEvent& event, std::string& out) {
     json data;
     if (parse_json(event.data, data) != JsonParseStatus::Ok || !data.is_object()) {
-      error_ = UpstreamError{"the provider sent a malformed stream event", "upstream_error", "malformed_stream", {}, false};
+      error_ = malformed_stream();
       return;
     }
     if (const json* error = find_object(data, "error")) {

@@ -39,7 +39,8 @@ struct Dialect {
 // OpenAI's own.
 inline constexpr Dialect kDialect{.provider = "openai", .path = "/chat/completions", .verbatim = true, .developer_role = true};
 
-Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model, const Dialect& dialect = kDialect);
+Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model, const RequestContext& context = {},
+                                      const Dialect& dialect = kDialect);
 Result<Answer> parse_answer(std::string_view body, const AnswerContext& context = {}, const Dialect& dialect = kDialect);
 // Every dialect's error bodies: OpenAI's envelope and the shapes its imitators use instead.
 UpstreamError parse_error(int status, std::string_view body);
@@ -50,8 +51,8 @@ bool read_usage(const json& usage, Usage& out, const Dialect& dialect = kDialect
 
 // The Provider entry points of one dialect, for registry.cpp.
 template <const Dialect& kOf>
-Result<ProviderRequest> build_request_for(const ChatRequest& request, std::string_view model) {
-  return build_request(request, model, kOf);
+Result<ProviderRequest> build_request_for(const ChatRequest& request, std::string_view model, const RequestContext& context) {
+  return build_request(request, model, context, kOf);
 }
 template <const Dialect& kOf>
 Result<Answer> parse_answer_for(std::string_view body, const AnswerContext& context) {

@@ -24,12 +24,13 @@ bool asks_nothing(std::string_view name, const json& value) {
 }
 
 Error unsupported(const Dialect& dialect, std::string what, std::string param) {
-  return client_error(std::string(dialect.provider) + " " + what, std::move(param), "unsupported_parameter");
+  return unsupported_parameter(std::string(dialect.provider) + " " + what, std::move(param));
 }
 
 }  // namespace
 
-Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model, const Dialect& dialect) {
+Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model, const RequestContext& /*context*/,
+                                      const Dialect& dialect) {
   const json& in = request.body;
   for (const std::string_view name : dialect.refused) {
     const json* value = find(in, name);

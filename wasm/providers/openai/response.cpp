@@ -7,10 +7,6 @@ namespace {
 
 std::int64_t count(const json& obj, std::string_view key) { return find_int64(obj, key).value_or(0); }
 
-Error malformed(std::string message) {
-  return Error{ErrorKind::Upstream, 502, "upstream_error", "malformed_answer", std::move(message), {}};
-}
-
 Error failed(const Dialect& dialect, std::string_view reason) {
   return Error{ErrorKind::Upstream, 502, "upstream_error", "provider_error",
                std::string(dialect.provider) + " ended the answer with finish_reason '" + std::string(reason) + "'", {}};
@@ -28,7 +24,7 @@ Result<Answer> native_workers_ai_answer(const json& result, const AnswerContext&
   if (const json* calls = find_array(result, "tool_calls")) {
     for (const json& call : *calls) {
       const std::string* name = find_string(call, "name");
-      if (name == nullptr) return malformed("a Workers AI tool call has no name");
+      if (name == nullptr) return malformed_answer("a Workers AI tool call has no name");
       const json* arguments = find(call, "arguments");
       const std::string* id = find_string(call, "id");
       completion.tool_calls.push_back(
@@ -110,15 +106,15 @@ void normalize_tool_call(json& call) {
 
 Result<Answer> parse_answer(std::string_view body, const AnswerContext& context, const Dialect& dialect) {
   json doc;
-  if (parse_json(body, doc) != JsonParseStatus::Ok || !doc.is_object()) return malformed("the provider's answer is not valid JSON");
+  if (parse_json(body, doc) != JsonParseStatus::Ok || !doc.is_object()) return malformed_answer("the provider's answer is not valid JSON");
   json* answer = &doc;
   if (dialect.workers_ai_native) {
-    if (auto failure = envelope_failure(doc)) return malformed(*failure);
+    if (auto failure = envelope_failure(doc)) return malformed_answer(*failure);
     if (auto result = doc.find("result"); result != doc.end() && result->is_object()) answer = &*result;  // the REST envelope
     if (!answer->contains("choices")) return native_workers_ai_answer(*answer, context, dialect);
   }
   const json* choices = find_array(*answer, "choices");
-  if (choices == nullptr) return malformed("the provider's answer has no choices array");
+  if (choices == nullptr) return malformed_answer("the provider's answer has no choices array");
 
   Answer out;
   if (const std::string* model = find_string(*answer, "model")) out.model = *model;
@@ -137,7 +133,7 @@ Result<Answer> parse_answer(std::string_view body, const AnswerContext& context,
   if (!completion.contains("model")) completion["model"] = "";
   std::int64_t index = 0;
   for (json& choice : completion["choices"]) {
-    if (!choice.is_object()) return malformed("a choice of the provider's answer is not an object");
+    if (!choice.is_object()) return malformed_answer("a choice of the provider's answer is not an object");
     if (!choice.contains("index")) choice["index"] = index;
     ++index;
     json& message = choice["message"];  // Azure leaves it out of a content-filtered choice

@@ -9,14 +9,6 @@ namespace llmroute::providers::openai {
 
 namespace {
 
-UpstreamError too_large() {
-  return UpstreamError{"the provider sent an event larger than llmroute accepts", "upstream_error", "stream_event_too_large", {}, false};
-}
-
-UpstreamError malformed() {
-  return UpstreamError{"the provider sent a malformed stream event", "upstream_error", "malformed_stream", {}, false};
-}
-
 // OpenAI's own stream is already what the client wants: events are re-framed as they come, and
 // only read when they may carry usage or an error.
 class VerbatimStream final : public StreamTranslator {
@@ -25,7 +17,7 @@ class VerbatimStream final : public StreamTranslator {
 
   void feed(std::string_view bytes, std::string& out) override {
     events_.clear();
-    if (!decoder_.feed(bytes, events_)) error_ = too_large();
+    if (!decoder_.feed(bytes, events_)) error_ = stream_event_too_large();
     for (const SseEvent& event : events_) take(event, out);
   }
 
@@ -44,7 +36,7 @@ class VerbatimStream final : public StreamTranslator {
     if (maybe_usage || maybe_error) {
       json chunk;
       if (parse_json(event.data, chunk) != JsonParseStatus::Ok || !chunk.is_object()) {
-        error_ = malformed();
+        error_ = malformed_stream();
         return;
       }
       if (const json* error = find_object(chunk, "error")) {
@@ -80,7 +72,7 @@ class DialectStream final : public StreamTranslator {
 
   void feed(std::string_view bytes, std::string& out) override {
     events_.clear();
-    if (!decoder_.feed(bytes, events_)) error_ = too_large();
+    if (!decoder_.feed(bytes, events_)) error_ = stream_event_too_large();
     for (const SseEvent& event : events_) {
       if (complete_ || error_) return;
       take(event, out);
@@ -99,7 +91,7 @@ class DialectStream final : public StreamTranslator {
     if (event.data == "[DONE]") return end(out);
     json chunk;
     if (parse_json(event.data, chunk) != JsonParseStatus::Ok || !chunk.is_object()) {
-      error_ = malformed();
+      error_ = malformed_stream();
       return;
     }
     take_usage(chunk);
@@ -155,7 +147,7 @@ class DialectStream final : public StreamTranslator {
     std::int64_t position = 0;
     for (json& choice : *choices) {
       if (!choice.is_object()) {
-        error_ = malformed();
+        error_ = malformed_stream();
         return;
       }
       if (!choice.contains("index")) choice["index"] = position;

@@ -1,0 +1,105 @@
+#include "model/openai_format.hpp"
+#include "providers/bedrock/bedrock.hpp"
+
+namespace llmroute::providers::bedrock {
+
+namespace {
+
+std::int64_t count(const json& obj, std::string_view key) { return find_int64(obj, key).value_or(0); }
+
+bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+bool read_usage(const json& usage, Usage& out) {
+  if (!usage.is_object()) return false;
+  const auto input = find_int64(usage, "inputTokens");
+  const auto output = find_int64(usage, "outputTokens");
+  if (!input || !output) return false;
+  out.cached_prompt_tokens = count(usage, "cacheReadInputTokens");
+  out.cache_write_prompt_tokens = count(usage, "cacheWriteInputTokens");
+  // As on Anthropic, inputTokens is only the uncached part: reads and writes are added back in.
+  out.prompt_tokens = *input + out.cached_prompt_tokens + out.cache_write_prompt_tokens;
+  out.completion_tokens = *output;  // reasoning is inside outputTokens and not counted apart
+  out.reasoning_tokens = 0;
+  return true;
+}
+
+Ending ending(std::string_view stop_reason) {
+  if (stop_reason == "max_tokens" || stop_reason == "model_context_window_exceeded") return {"length", false};
+  if (stop_reason == "tool_use") return {"tool_calls", false};
+  if (stop_reason == "guardrail_intervened" || stop_reason == "content_filtered") return {"content_filter", false};
+  if (stop_reason == "malformed_model_output" || stop_reason == "malformed_tool_use") return {"", true};
+  return {"stop", false};  // end_turn, stop_sequence
+}
+
+Result<Answer> parse_answer(std::string_view body, const AnswerContext& context) {
+  json doc;
+  if (parse_json(body, doc) != JsonParseStatus::Ok || !doc.is_object()) return malformed_answer("the provider's answer is not valid JSON");
+  const json* output = find_object(doc, "output");
+  const json* message = output ? find_object(*output, "message") : nullptr;
+  const json* content = message ? find_array(*message, "content") : nullptr;
+  if (content == nullptr) return malformed_answer("the provider's answer has no output.message.content");
+  const std::string* stop = find_string(doc, "stopReason");
+  const Ending end = ending(stop ? *stop : "end_turn");
+  if (end.failed) return Error{ErrorKind::Upstream, 502, "upstream_error", "answer_failed", "bedrock ended the answer with stopReason " + *stop, {}};
+
+  openai_format::Completion completion;
+  completion.model = context.model;  // Converse names neither the answer nor its model
+  completion.created_s = context.now_ms / 1000;
+  completion.finish_reason = std::string(end.finish_reason);
+  for (const json& block : *content) {
+    if (const std::string* text = find_string(block, "text")) {
+      completion.content += *text;
+      completion.has_content = true;
+    } else if (const json* reasoning = find_object(block, "reasoningContent")) {
+      const json* reasoning_text = find_object(*reasoning, "reasoningText");
+      if (const std::string* thought = reasoning_text ? find_string(*reasoning_text, "text") : nullptr) completion.reasoning += *thought;
+    } else if (const json* tool_use = find_object(block, "toolUse")) {
+      const std::string* id = find_string(*tool_use, "toolUseId");
+      const std::string* name = find_string(*tool_use, "name");
+      const json* input = find(*tool_use, "input");
+      if (id == nullptr || name == nullptr) return malformed_answer("a toolUse block has no toolUseId or name");
+      completion.tool_calls.push_back({*id, *name, input ? to_json_text(*input) : "{}"});
+    }
+    // Redacted reasoning carries nothing a client can read.
+  }
+  if (const json* usage = find(doc, "usage")) completion.has_usage = read_usage(*usage, completion.usage);
+
+  Answer out;
+  out.body = openai_format::completion_json(completion);
+  out.usage = completion.usage;
+  out.has_usage = completion.has_usage;
+  out.model = completion.model;
+  return out;
+}
+
+UpstreamError parse_error(int status, std::string_view body) {
+  UpstreamError out;
+  json doc;
+  if (parse_json(body, doc) == JsonParseStatus::Ok) {
+    const std::string* message = find_string(doc, "message");
+    if (message == nullptr) message = find_string(doc, "Message");  // some AWS front ends capitalise it
+    if (message != nullptr) out.message = *message;
+  }
+  if (out.message.empty()) out.message = "the provider answered HTTP " + std::to_string(status);
+  // By status, as x-amzn-errortype would say: 400 ValidationException, 403 AccessDeniedException (or
+  // a signature or token problem), 404 ResourceNotFoundException, 408 ModelTimeoutException, 424
+  // ModelErrorException, 429 ThrottlingException or ServiceQuotaExceededException, 500
+  // InternalServerException, 503 ServiceUnavailableException or ModelNotReadyException.
+  if (status == 401 || status == 403) out.type = status == 401 ? "authentication_error" : "permission_error";
+  else if (status == 429) out.type = "rate_limit_error";
+  else if (status == 408 || status == 424 || status >= 500) out.type = "server_error";
+  else out.type = "invalid_request_error";
+  if (status == 404) out.code = "model_not_found";
+  if (status == 408) out.code = "model_timeout";
+  if (status == 429) out.code = "rate_limit_exceeded";
+  // "Input is too long for requested model.", "prompt is too long: ... tokens > ... maximum" (Claude),
+  // "too many input tokens", "... exceeds the context window ...".
+  const std::string& m = out.message;
+  out.context_length_exceeded = contains(m, "too long") || contains(m, "too many input tokens") || contains(m, "context window");
+  if (out.context_length_exceeded) out.code = "context_length_exceeded";
+  return out;
+}
+
+}  // namespace llmroute::providers::bedrock
