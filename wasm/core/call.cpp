@@ -116,7 +116,7 @@ void Call::on_refused(const BudgetRefused& e) {
   const int status = e.http_status == 429 ? 429 : 402;
   Error error{ErrorKind::Client, status, status == 429 ? "rate_limit_error" : "insufficient_quota", e.code, e.message, {}};
   Respond respond{status, {{"content-type", "application/json"}}, openai_error_body(error)};
-  if (e.retry_after_ms) respond.headers.push_back({"retry-after", std::to_string((*e.retry_after_ms + 999) / 1000)});
+  if (e.retry_after_ms) respond.headers.push_back({"retry-after", std::to_string(*e.retry_after_ms / 1000 + (*e.retry_after_ms % 1000 != 0))});
   finish(std::move(respond), RecordUsage{plan_.key, plan_.route, {}, {}, status, e.code, 0, {}, {}, e.now_ms - started_ms_});
 }
 

@@ -74,7 +74,8 @@ void read_rates(const json& obj, const std::string& path, Rates& out, Checker& c
 std::optional<std::int64_t> litellm_rate(const json& entry, const std::string& key) {
   const json* v = find(entry, key);
   if (v == nullptr || !v->is_number()) return std::nullopt;
-  return json_decimal_scaled(*v, 12);
+  const auto rate = json_decimal_scaled(*v, 12);  // bounded like a config rate: pricing relies on it
+  return rate && *rate >= 0 && *rate <= kMaxRatePerMtok ? rate : std::nullopt;
 }
 
 void append_rate(std::string& out, std::string_view key, std::int64_t value) {

@@ -1,0 +1,93 @@
+// Fuzz target: an OpenAI chat completion answer body, as a provider (or a broken proxy) might send
+// it. The whole input is the body: parse_answer reads it as a 2xx answer, parse_error as an error
+// whose status comes from the first byte. An answer with usage is priced at extreme rates. Every
+// other provider of the registry reads the same bytes too (Anthropic, Gemini, OpenAI's dialects).
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "core/config.hpp"
+#include "core/pricing.hpp"
+#include "fuzz_support.hpp"
+#include "model/error.hpp"
+#include "providers/openai/openai.hpp"
+#include "providers/registry.hpp"
+
+namespace {
+
+using namespace llmroute;
+
+constexpr int kStatuses[] = {400, 401, 403, 404, 408, 409, 413, 422, 429, 500, 502, 503, 504, 529};
+
+int status_from(std::uint8_t byte) {
+  constexpr std::size_t n = sizeof kStatuses / sizeof kStatuses[0];
+  return byte < n ? kStatuses[byte] : 100 + byte * 7 % 900;
+}
+
+// Prices at ordinary, extreme and odd rates, read the way a deployment reads them: from a config.
+const Config& priced_config() {
+  static const Config config = [] {
+    const json doc = fuzz::parse_or_discarded(R"({"prices": {
+      "openai/ordinary": {"input": "0.15", "output": "0.60", "cached_input": "0.075"},
+      "openai/extreme": {"input": "100000", "output": "100000", "cached_input": "100000", "cache_write": "100000"},
+      "openai/odd": {"input": "0.000001", "output": "0", "cache_write": "100000"}}})");
+    std::vector<ConfigProblem> problems;
+    Config parsed = parse_config(doc, problems);
+    FUZZ_CHECK(problems.empty(), "the fixed prices are invalid");
+    return parsed;
+  }();
+  return config;
+}
+
+void check_cost(const Usage& usage) {
+  for (const char* model : {"ordinary", "extreme", "odd"}) {
+    const Cost cost = price_usage(priced_config().prices, "openai", model, usage);
+    FUZZ_CHECK(cost.status == CostStatus::Measured, model);
+    FUZZ_CHECK(cost.micro_usd >= 0, "a negative cost");
+    // Each priced token (at most kMaxPricedTokens prompt and as many completion) at the largest rate.
+    FUZZ_CHECK(cost.micro_usd <= 2 * (kMaxPricedTokens / 1'000'000) * kMaxRatePerMtok + 1, "a cost above the bound");
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+
+  auto answer = providers::openai::parse_answer(body);
+  if (answer) {
+    FUZZ_CHECK(answer->body == body, "the answer body must reach the client as it came");
+    const json doc = fuzz::parse_or_discarded(answer->body);
+    FUZZ_CHECK(doc.is_object(), "an accepted answer that is not a JSON object");
+    if (answer->has_usage) check_cost(answer->usage);
+  } else {
+    FUZZ_CHECK(answer.error().http_status == 502, answer.error().message.c_str());
+    FUZZ_CHECK(fuzz::is_json(openai_error_body(answer.error())), answer.error().message.c_str());
+  }
+
+  // Every provider of the registry reads the same bytes (OpenAI's dialects, Anthropic, Gemini...):
+  // whatever they make of them must be a chat.completion for the client, or an error.
+  const std::string names = providers::supported_list();
+  for (std::size_t start = 0; start < names.size();) {
+    const std::size_t end = std::min(names.find(", ", start), names.size());
+    const providers::Provider* provider = providers::find(names.substr(start, end - start));
+    start = end + 2;
+    FUZZ_CHECK(provider != nullptr, names.c_str());
+    auto translated = provider->parse_answer(body, providers::AnswerContext{1'700'000'000'000, "fuzz-model"});
+    if (translated) {
+      FUZZ_CHECK(fuzz::parse_or_discarded(translated->body).is_object(), provider->name.data());
+      if (translated->has_usage) check_cost(translated->usage);
+    }
+    const providers::UpstreamError e = provider->parse_error(status_from(size > 0 ? data[0] : 0), body);
+    FUZZ_CHECK(!e.message.empty() && !e.type.empty(), provider->name.data());
+  }
+
+  const int status = status_from(size > 0 ? data[0] : 0);
+  const providers::UpstreamError error = providers::openai::parse_error(status, body);
+  FUZZ_CHECK(!error.message.empty() && !error.type.empty(), "an upstream error without message or type");
+  FUZZ_CHECK(!error.retry_after_ms || *error.retry_after_ms >= 0, "a negative retry-after");
+  // What answer_client_error sends on to the client must be a JSON document.
+  const Error client{ErrorKind::Client, status, error.type, error.code, error.message, {}};
+  FUZZ_CHECK(fuzz::is_json(openai_error_body(client)), error.message.c_str());
+  return 0;
+}

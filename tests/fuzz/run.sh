@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target for a while: tests/fuzz/run.sh [seconds_per_target] (default 60).
+#
+# Builds build-fuzz with clang and LLMROUTE_FUZZ=ON, gathers a working corpus per target in
+# build-fuzz/corpus/<target>/ (the committed seeds of tests/fuzz/corpus/<target>/, plus recorded
+# provider traffic from ../shared/fixtures when that folder sits beside the repo; none of it is
+# committed), then fuzzes each target in turn. One summary line per target; exits 1 if any crashed,
+# naming the file that holds the crashing input. Logs: build-fuzz/logs/<target>.log.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+seconds=${1:-60}
+targets=(config request openai_answer call abi)
+build=build-fuzz
+fixtures=../shared/fixtures
+jobs=$(( $(nproc 2>/dev/null || echo 2) < 2 ? 1 : 2 ))
+
+echo "== building $build (clang, LLMROUTE_FUZZ=ON)"
+CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLLMROUTE_FUZZ=ON \
+  -DLLMROUTE_BUILD_TESTS=OFF -DLLMROUTE_BUILD_BENCHMARKS=OFF >/dev/null
+cmake --build "$build" -j "$jobs" --target "${targets[@]/%/_fuzz}"
+
+# Recorded traffic worth starting from, per target (globs relative to the fixtures folder).
+openai_like=(openai azure-openai groq mistral deepseek xai perplexity openrouter)
+fixture_globs() {
+  case "$1" in
+    request) echo "*/*.request.json" ;;
+    openai_answer) for p in "${openai_like[@]}"; do echo "$p/*.response.json $p/error-*.json"; done ;;
+    call | abi) echo "openai/*.response.json openai/error-*.json" ;;
+    *) ;;
+  esac
+}
+
+mkdir -p "$build/logs" "$build/crashes"
+passed=0
+failed=0
+summary=()
+for target in "${targets[@]}"; do
+  corpus="$build/corpus/$target"
+  crashes="$build/crashes/$target"
+  mkdir -p "$corpus" "$crashes"
+  cp tests/fuzz/corpus/"$target"/* "$corpus"/
+  if [ -d "$fixtures" ]; then
+    for pattern in $(fixture_globs "$target"); do
+      for file in "$fixtures"/$pattern; do
+        [ -f "$file" ] || continue
+        case "$file" in *.request.json) [ "$target" = request ] || continue ;; esac
+        rel=${file#"$fixtures"/}
+        cp "$file" "$corpus/fixture-${rel//\//-}"
+      done
+    done
+  fi
+  log="$build/logs/$target.log"
+  echo "== $target: ${seconds}s from $(ls "$corpus" | wc -l) inputs"
+  status=0
+  "$build/${target}_fuzz" "$corpus" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+    -print_final_stats=1 -artifact_prefix="$crashes/" -dict=tests/fuzz/llmroute.dict >"$log" 2>&1 || status=$?
+
+  # (a crash while loading the corpus leaves no cov: line yet)
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+  cov=$(grep -a -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1 || true)
+  artifact=$(sed -n "s/.*Test unit written to //p" "$log" | tail -1)
+  if [ "$status" -eq 0 ]; then
+    passed=$((passed + 1))
+    line="$target: ${execs:-?} executions (${rate:-?}/s), ${cov:-cov: ? ft: ?}, crashes: 0"
+  else
+    failed=$((failed + 1))
+    line="$target: ${execs:-?} executions (${rate:-?}/s), ${cov:-cov: ? ft: ?}, crashes: 1 (exit $status)"
+    line+=" -> ${artifact:-no input saved, see $log}"
+    grep -a -m3 -E 'invariant broken|runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' "$log" | sed 's/^/    /' || true
+  fi
+  echo "$line"
+  summary+=("$line")
+done
+
+echo "== summary"
+printf '%s\n' "${summary[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
