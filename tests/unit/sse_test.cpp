@@ -89,3 +89,14 @@ TEST(Sse, OversizedEventStopsTheDecoder) {
   EXPECT_FALSE(decoder.feed("\n\n", events));
   EXPECT_TRUE(events.empty());
 }
+
+TEST(Sse, EventsAreWrittenBackLineByLine) {
+  std::string out;
+  append_sse_event(out, "{\"a\":1}");
+  append_sse_event(out, "line1\nline2");
+  EXPECT_EQ(out, "data: {\"a\":1}\n\ndata: line1\ndata: line2\n\n");
+  // What is written decodes back to the same events.
+  const auto events = decode_every_way(out);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].data, "line1\nline2");
+}

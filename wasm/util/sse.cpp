@@ -2,6 +2,16 @@
 
 namespace llmroute {
 
+void append_sse_event(std::string& out, std::string_view data) {
+  for (;;) {
+    const auto newline = data.find('\n');
+    out.append("data: ").append(data.substr(0, newline)).push_back('\n');
+    if (newline == std::string_view::npos) break;
+    data.remove_prefix(newline + 1);
+  }
+  out.push_back('\n');
+}
+
 bool SseDecoder::feed(std::string_view bytes, std::vector<SseEvent>& out) {
   if (overflowed_) return false;
   std::size_t start = 0;

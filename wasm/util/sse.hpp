@@ -15,6 +15,10 @@ struct SseEvent {
   std::string data;
 };
 
+// Appends `data` as one SSE event: a "data: " line per line of it (a decoded event's lines were
+// joined with \n), then the blank line that ends the event.
+void append_sse_event(std::string& out, std::string_view data);
+
 class SseDecoder {
  public:
   explicit SseDecoder(std::size_t max_event_bytes = 4u << 20) : max_event_bytes_(max_event_bytes) {}

@@ -55,7 +55,7 @@ class VerbatimStream final : public StreamTranslator {
       }
     }
     if (usage_only && !include_usage_) return;  // we asked for it, the client did not
-    out.append("data: ").append(event.data).append("\n\n");
+    append_sse_event(out, event.data);  // verbatim, as many data lines as it came with
   }
 
   bool include_usage_;
