@@ -13,9 +13,11 @@
 #include <vector>
 
 #include "model/chat_request.hpp"
+#include "model/openai_format.hpp"
 #include "model/usage.hpp"
 #include "util/aws_sigv4.hpp"
 #include "util/result.hpp"
+#include "util/sse.hpp"
 
 namespace llmroute::providers {
 
@@ -67,6 +69,9 @@ struct Answer {
   bool has_usage = false;
   std::string model;  // the model the provider says answered
 };
+
+// A translated answer: the completion written in OpenAI's form, with its usage beside it.
+Answer translated_answer(const openai_format::Completion& completion);
 
 // How an upstream error should be treated, as the provider describes it.
 struct UpstreamError {
@@ -121,6 +126,23 @@ class StreamTranslator {
   std::optional<UpstreamError> error_;
   bool has_usage_ = false;
   Usage usage_;
+};
+
+// A translator of a provider that streams Server-Sent Events: decodes the bytes and hands each
+// whole event to take(), until the answer is complete or failed.
+class SseStreamTranslator : public StreamTranslator {
+ public:
+  void feed(std::string_view bytes, std::string& out) override;
+  void finish(std::string& /*out*/) override {}
+
+ protected:
+  virtual void take(const SseEvent& event, std::string& out) = 0;
+  // Whether events after this point still matter: by default, not once complete or failed.
+  virtual bool wants_more() const { return !complete_ && !error_; }
+
+ private:
+  SseDecoder decoder_;
+  std::vector<SseEvent> events_;
 };
 
 struct Provider {

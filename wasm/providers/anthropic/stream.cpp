@@ -10,25 +10,12 @@ namespace {
 
 // Anthropic's named events -> OpenAI chunks. Content blocks are numbered by Anthropic; tool calls
 // are numbered by us, in the order they start, as OpenAI clients expect.
-class AnthropicStream final : public StreamTranslator {
+class AnthropicStream final : public SseStreamTranslator {
  public:
   explicit AnthropicStream(const StreamOptions& options) : options_(options) {}
 
-  void feed(std::string_view bytes, std::string& out) override {
-    events_.clear();
-    if (!decoder_.feed(bytes, events_)) {
-      error_ = stream_event_too_large();
-    }
-    for (const SseEvent& event : events_) {
-      if (complete_ || error_) return;
-      take(event, out);
-    }
-  }
-
-  void finish(std::string& /*out*/) override {}
-
  private:
-  void take(const SseEvent& event, std::string& out) {
+  void take(const SseEvent& event, std::string& out) override {
     if (event.event == "ping") return;
     json data;
     if (parse_json(event.data, data) != JsonParseStatus::Ok || !data.is_object()) {
@@ -103,8 +90,6 @@ class AnthropicStream final : public StreamTranslator {
   }
 
   StreamOptions options_;
-  SseDecoder decoder_;
-  std::vector<SseEvent> events_;
   openai_format::ChunkWriter writer_;
   std::map<std::int64_t, int> tool_indexes_;  // Anthropic block index -> OpenAI tool call index
   std::string stop_reason_ = "end_turn";

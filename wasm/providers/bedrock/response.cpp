@@ -66,12 +66,7 @@ Result<Answer> parse_answer(std::string_view body, const AnswerContext& context)
   }
   if (const json* usage = find(doc, "usage")) completion.has_usage = read_usage(*usage, completion.usage);
 
-  Answer out;
-  out.body = openai_format::completion_json(completion);
-  out.usage = completion.usage;
-  out.has_usage = completion.has_usage;
-  out.model = completion.model;
-  return out;
+  return translated_answer(completion);
 }
 
 UpstreamError parse_error(int status, std::string_view body) {

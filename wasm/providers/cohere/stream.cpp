@@ -10,23 +10,12 @@ namespace {
 
 // Cohere's named events -> OpenAI chunks. Every event's data repeats its name in "type"; the
 // answer is whole at message-end (a "data: [DONE]" may follow and is ignored).
-class CohereStream final : public StreamTranslator {
+class CohereStream final : public SseStreamTranslator {
  public:
   explicit CohereStream(const StreamOptions& options) : options_(options) {}
 
-  void feed(std::string_view bytes, std::string& out) override {
-    events_.clear();
-    if (!decoder_.feed(bytes, events_)) error_ = stream_event_too_large();
-    for (const SseEvent& event : events_) {
-      if (complete_ || error_) return;
-      take(event, out);
-    }
-  }
-
-  void finish(std::string& /*out*/) override {}
-
  private:
-  void take(const SseEvent& event, std::string& out) {
+  void take(const SseEvent& event, std::string& out) override {
     if (event.data == "[DONE]") return;
     json data;
     if (parse_json(event.data, data) != JsonParseStatus::Ok || !data.is_object()) {
@@ -97,8 +86,6 @@ class CohereStream final : public StreamTranslator {
   }
 
   StreamOptions options_;
-  SseDecoder decoder_;
-  std::vector<SseEvent> events_;
   openai_format::ChunkWriter writer_;
   std::map<std::int64_t, int> tool_indexes_;  // Cohere tool call index -> OpenAI tool call index
 };

@@ -9,20 +9,9 @@ namespace {
 // parts, with the usage so far; no [DONE]. The answer is whole when a candidate gave its
 // finishReason and the body ended, so the finish chunk (and the usage chunk) are written at the
 // end, when the last usage is known too.
-class GeminiStream final : public StreamTranslator {
+class GeminiStream final : public SseStreamTranslator {
  public:
   explicit GeminiStream(const StreamOptions& options) : options_(options) {}
-
-  void feed(std::string_view bytes, std::string& out) override {
-    events_.clear();
-    if (!decoder_.feed(bytes, events_)) {
-      error_ = stream_event_too_large();
-    }
-    for (const SseEvent& event : events_) {
-      if (error_) return;
-      take(event, out);
-    }
-  }
 
   void finish(std::string& out) override {
     if (error_ || finish_reason_.empty()) return;  // cut off before the model finished
@@ -32,7 +21,10 @@ class GeminiStream final : public StreamTranslator {
   }
 
  private:
-  void take(const SseEvent& event, std::string& out) {
+  // Usage may follow the chunk that finished the answer: only an error ends the reading.
+  bool wants_more() const override { return !error_; }
+
+  void take(const SseEvent& event, std::string& out) override {
     json data;
     if (parse_json(event.data, data) != JsonParseStatus::Ok || !data.is_object()) {
       error_ = malformed_stream();
@@ -85,8 +77,6 @@ class GeminiStream final : public StreamTranslator {
   }
 
   StreamOptions options_;
-  SseDecoder decoder_;
-  std::vector<SseEvent> events_;
   openai_format::ChunkWriter writer_;
   std::size_t tool_calls_ = 0;
   std::string finish_reason_;  // empty until a candidate says why it stopped

@@ -34,11 +34,7 @@ Result<Answer> native_workers_ai_answer(const json& result, const AnswerContext&
   }
   completion.finish_reason = completion.tool_calls.empty() ? "stop" : "tool_calls";
   if (const json* usage = find(result, "usage")) completion.has_usage = read_usage(*usage, completion.usage, dialect);
-  Answer out;
-  out.body = openai_format::completion_json(completion);
-  out.usage = completion.usage;
-  out.has_usage = completion.has_usage;
-  return out;
+  return translated_answer(completion);
 }
 
 // The first error message of a Cloudflare v4 envelope that says success: false.

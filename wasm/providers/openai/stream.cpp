@@ -11,21 +11,12 @@ namespace {
 
 // OpenAI's own stream is already what the client wants: events are re-framed as they come, and
 // only read when they may carry usage or an error.
-class VerbatimStream final : public StreamTranslator {
+class VerbatimStream final : public SseStreamTranslator {
  public:
   explicit VerbatimStream(const StreamOptions& options) : include_usage_(options.include_usage) {}
 
-  void feed(std::string_view bytes, std::string& out) override {
-    events_.clear();
-    if (!decoder_.feed(bytes, events_)) error_ = stream_event_too_large();
-    for (const SseEvent& event : events_) take(event, out);
-  }
-
-  void finish(std::string& /*out*/) override {}
-
  private:
-  void take(const SseEvent& event, std::string& out) {
-    if (complete_ || error_) return;
+  void take(const SseEvent& event, std::string& out) override {
     if (event.data == "[DONE]") {
       complete_ = true;
       return;
@@ -59,27 +50,14 @@ class VerbatimStream final : public StreamTranslator {
   }
 
   bool include_usage_;
-  SseDecoder decoder_;
-  std::vector<SseEvent> events_;
 };
 
 // The other dialects: every chunk is read and rewritten as OpenAI would have written it. Usage,
 // wherever the provider puts it (its own chunk, the finish chunk, x_groq, every chunk), is taken
 // out and written once in OpenAI's usage chunk, when the client asked for one.
-class DialectStream final : public StreamTranslator {
+class DialectStream final : public SseStreamTranslator {
  public:
   DialectStream(const StreamOptions& options, const Dialect& dialect) : options_(options), dialect_(dialect) {}
-
-  void feed(std::string_view bytes, std::string& out) override {
-    events_.clear();
-    if (!decoder_.feed(bytes, events_)) error_ = stream_event_too_large();
-    for (const SseEvent& event : events_) {
-      if (complete_ || error_) return;
-      take(event, out);
-    }
-  }
-
-  void finish(std::string& /*out*/) override {}
 
  private:
   struct SentToolCall {
@@ -87,7 +65,7 @@ class DialectStream final : public StreamTranslator {
     std::string name;
   };
 
-  void take(const SseEvent& event, std::string& out) {
+  void take(const SseEvent& event, std::string& out) override {
     if (event.data == "[DONE]") return end(out);
     json chunk;
     if (parse_json(event.data, chunk) != JsonParseStatus::Ok || !chunk.is_object()) {
@@ -234,8 +212,6 @@ class DialectStream final : public StreamTranslator {
 
   StreamOptions options_;
   const Dialect& dialect_;
-  SseDecoder decoder_;
-  std::vector<SseEvent> events_;
   openai_format::ChunkWriter writer_;
   std::string id_, model_;  // of the first chunk, for chunks that leave them out
   std::string usage_json_;  // the provider's usage object, in our convention
