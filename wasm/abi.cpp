@@ -158,6 +158,8 @@ void append_action(std::string& out, const core::Action& action) {
     text("key", reserve->key);
     field("amount_micro_usd", reserve->amount_micro_usd);
     field("requests_per_minute", reserve->requests_per_minute);
+    field("tokens_per_minute", reserve->tokens_per_minute);
+    field("estimated_tokens", reserve->estimated_tokens);
     field("now_ms", reserve->now_ms);
     out += ",\"checks\":[";
     for (std::size_t i = 0; i < reserve->checks.size(); ++i) {

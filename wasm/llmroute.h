@@ -46,7 +46,8 @@
  *                      {"type":"send_upstream","attempt","url","method","headers":{},"secret_headers":
  *                        [{"name","secret","prefix"}],"body","deadline_ms"}
  *                      {"type":"cancel_upstream","attempt"}
- *                      {"type":"reserve_budget","key","amount_micro_usd","requests_per_minute","now_ms",
+ *                      {"type":"reserve_budget","key","amount_micro_usd","requests_per_minute",
+ *                        "tokens_per_minute","estimated_tokens","now_ms",
  *                        "checks":[{"scope","window","window_start_ms","window_end_ms","limit_micro_usd"}]}
  *                        (ask the ledger; answer with budget_reserved or budget_refused)
  *                      {"type":"respond","status","headers":{},"body"}          (a whole answer)

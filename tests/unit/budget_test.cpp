@@ -65,6 +65,7 @@ ClientKey budgeted() {
   ClientKey key{"team-a", {}, {"*"}, {"*"}, false};
   key.budgets = {{BudgetWindow::Day, 5'000'000}, {BudgetWindow::Month, 50'000'000}};
   key.requests_per_minute = 60;
+  key.tokens_per_minute = 10'000;
   return key;
 }
 
@@ -80,6 +81,9 @@ TEST(BudgetCall, ReservesTheDearestCandidatesWorstCaseBeforeAnyCall) {
   ASSERT_NE(reserve, nullptr);
   EXPECT_EQ(reserve->key, "team-a");
   EXPECT_EQ(reserve->requests_per_minute, 60);
+  EXPECT_EQ(reserve->tokens_per_minute, 10'000);
+  // The prompt as estimated before the call, plus the max_tokens asked for.
+  EXPECT_EQ(reserve->estimated_tokens, parse_chat_request(R"({"model":"chat","max_tokens":1000,"messages":[{"role":"user","content":"hello there"}]})", {})->estimated_prompt_tokens + 1000);
   // gpt-4o is the dearer candidate: estimated prompt x 2.50 + 1000 x 10.00.
   const std::int64_t prompt = parse_chat_request(R"({"model":"chat","max_tokens":1000,"messages":[{"role":"user","content":"hello there"}]})",
                                                  RequestLimits{})->estimated_prompt_tokens;
@@ -134,9 +138,10 @@ TEST(BudgetConfig, BudgetsAndLimitsAreValidated) {
   const std::string hash = to_hex(sha256("k"));
   parse_config(json::parse(R"({"routes":{"r":{"targets":["openai/a"],"budgets":[{"usd":"0","window":"day"}]}},
     "keys":[{"name":"a","sha256":")" + hash + R"(","budgets":[{"usd":"5","window":"week"},{"usd":"5.0000001","window":"day"},"x"],
-      "requests_per_minute":-1}]})"), problems);
+      "requests_per_minute":-1,"tokens_per_minute":"many"}]})"), problems);
   std::vector<std::string> paths;
   for (const auto& p : problems) paths.push_back(p.path);
   EXPECT_EQ(paths, (std::vector<std::string>{"$.routes.r.budgets[0].usd", "$.keys[0].budgets[0].window", "$.keys[0].budgets[1].usd",
-                                             "$.keys[0].budgets[2]", "$.keys[0].requests_per_minute"}));
+                                             "$.keys[0].budgets[2]", "$.keys[0].requests_per_minute",
+                                             "$.keys[0].tokens_per_minute"}));
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "support/core_harness.hpp"
+#include "util/decimal.hpp"
 #include "util/sha256.hpp"
 
 using namespace llmroute;
@@ -48,7 +49,11 @@ TEST(Call, FirstTargetAnswersWithCostAndHeaders) {
   const Respond* respond = find_action<Respond>(actions);
   ASSERT_NE(respond, nullptr);
   EXPECT_EQ(respond->status, 200);
-  EXPECT_EQ(respond->body, openai_answer(1000, 500));
+  // Relayed as it came, but for the cost added to its usage, for clients that drop headers.
+  std::string expected = openai_answer(1000, 500);
+  expected.insert(expected.size() - 2, R"(,"llmroute_cost_usd":0.000450,"llmroute_cost_status":"measured")");
+  EXPECT_EQ(respond->body, expected);
+  EXPECT_EQ(json::parse(respond->body)["usage"]["llmroute_cost_usd"], 0.00045);
   EXPECT_EQ(header(*respond, "x-llmroute-provider"), "openai");
   EXPECT_EQ(header(*respond, "x-llmroute-model"), "gpt-4o-mini");
   EXPECT_EQ(header(*respond, "x-llmroute-cost-usd"), "0.000450");
@@ -122,6 +127,16 @@ TEST(Call, AuthFailuresMoveOnWithoutEchoingTheProvider) {
   EXPECT_EQ(respond->status, 502);
   EXPECT_EQ(respond->body.find("sk-abc"), std::string::npos) << respond->body;
   EXPECT_NE(respond->body.find("HTTP 401"), std::string::npos);
+}
+
+TEST(Call, AnAccountOutOfBalanceMovesOnToTheNextTarget) {
+  CallDriver d(make_router(kTwoTargetConfig), kHelloRequest);
+  d.start();
+  // DeepSeek-style 402: the request is fine, the first target's account is empty.
+  const auto next = expect_send(d.answer(1, 402, R"({"error":{"message":"Insufficient Balance","type":"unknown_error"}})"), 2);
+  EXPECT_EQ(json::parse(next.body)["model"], "gpt-4o");
+  const auto actions = d.answer(2, 200, openai_answer(10, 10));
+  EXPECT_EQ(find_action<Respond>(actions)->status, 200);
 }
 
 TEST(Call, AProviderBlamingItsTargetMovesOnWhateverTheStatus) {
@@ -307,6 +322,28 @@ TEST(Call, UnpricedModelSaysAbsent) {
   const auto actions = d.answer(1, 200, openai_answer(10, 10));
   EXPECT_EQ(header(*find_action<Respond>(actions), "x-llmroute-cost-status"), "absent");
   EXPECT_EQ(find_action<RecordUsage>(actions)->cost.status, CostStatus::Absent);
+  const json usage = json::parse(find_action<Respond>(actions)->body)["usage"];
+  EXPECT_TRUE(usage["llmroute_cost_usd"].is_null());  // unknown, not 0
+  EXPECT_EQ(usage["llmroute_cost_status"], "absent");
+}
+
+TEST(Call, AnAnswerWithoutUsageIsEstimatedAndKeptAsItCame) {
+  CallDriver d(make_router(kTwoTargetConfig), kHelloRequest);
+  d.start();
+  const std::string answer =
+      R"({"id":"x","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,)"
+      R"("message":{"role":"assistant","content":"Hello there, friend"},"finish_reason":"stop"}]})";
+  const auto actions = d.answer(1, 200, answer);
+  const Respond* respond = find_action<Respond>(actions);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(respond->body, answer);
+  EXPECT_EQ(header(*respond, "x-llmroute-cost-status"), "estimated");
+  const RecordUsage* record = find_action<RecordUsage>(actions);
+  EXPECT_EQ(record->cost.status, CostStatus::Estimated);
+  EXPECT_EQ(record->usage.completion_tokens, 7);  // 19 bytes of content, 3 bytes a token, rounded up
+  EXPECT_EQ(record->usage.prompt_tokens, parse_chat_request(kHelloRequest, {})->estimated_prompt_tokens);
+  EXPECT_EQ(header(*respond, "x-llmroute-cost-usd"), format_scaled(record->cost.micro_usd, kMicroScale));
+  EXPECT_GT(record->cost.micro_usd, 0);
 }
 
 TEST(Call, SameSeedSameDecisions) {

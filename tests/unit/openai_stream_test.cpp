@@ -63,6 +63,20 @@ TEST(OpenAiStream, StripsTheUsageChunkTheClientDidNotAskFor) {
   EXPECT_NE(t.out.find("\"finish_reason\":\"stop\""), std::string::npos);
 }
 
+TEST(OpenAiStream, NullUsageOnEveryChunkIsStrippedTooWhenTheClientDidNotAsk) {
+  // Asked for usage, OpenAI writes "usage":null on each chunk before the usage chunk.
+  const std::string head = R"(data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[)";
+  const std::string upstream = head + R"({"index":0,"delta":{"content":"Hi"},"finish_reason":null}],"usage":null})" + "\n\n" +
+                               head + R"(],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}})" + "\n\n" +
+                               "data: [DONE]\n\n";
+  const Translated stripped = translate(upstream, false, 5);
+  EXPECT_EQ(stripped.out.find("usage"), std::string::npos) << stripped.out;
+  EXPECT_NE(stripped.out.find(R"("content":"Hi")"), std::string::npos);
+  EXPECT_EQ(stripped.usage.prompt_tokens, 3);
+  const Translated kept = translate(upstream, true, 5);
+  EXPECT_NE(kept.out.find(R"("usage":null)"), std::string::npos);  // asked for: relayed as it came
+}
+
 TEST(OpenAiStream, SameOutputWhateverTheSplit) {
   const std::string upstream = test_support::openai_stream();
   const Translated whole = translate(upstream, true, upstream.size());

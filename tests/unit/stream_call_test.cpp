@@ -64,7 +64,12 @@ TEST(StreamCall, AStreamIsRelayedAndPriced) {
   EXPECT_EQ(header_of(heads[0], "content-type"), "text/event-stream");
   EXPECT_EQ(header_of(heads[0], "x-llmroute-model"), "gpt-4o-mini");
   EXPECT_EQ(header_of(heads[0], "x-llmroute-attempts").rfind("openai/gpt-4o-mini;outcome=ok;status=200", 0), 0u);
-  EXPECT_EQ(bytes_of(actions), openai_stream());
+  // Relayed as it came, but for the cost in the final usage chunk.
+  std::string expected = openai_stream();
+  const std::string usage_end = R"("total_tokens":1500})";
+  ASSERT_NE(expected.find(usage_end), std::string::npos);
+  expected.insert(expected.find(usage_end) + usage_end.size() - 1, R"(,"llmroute_cost_usd":0.000450,"llmroute_cost_status":"measured")");
+  EXPECT_EQ(bytes_of(actions), expected);
   EXPECT_EQ(find_action<Respond>(actions), nullptr);
   EXPECT_NE(find_action<RespondEnd>(actions), nullptr);
   const RecordUsage* record = find_action<RecordUsage>(actions);
@@ -121,8 +126,86 @@ TEST(StreamCall, ACutAfterTheFirstByteEndsWithAnErrorEvent) {
   EXPECT_EQ(tail.rfind("data: {\"error\":", 0), 0u) << tail;
   EXPECT_NE(tail.find("upstream_disconnected"), std::string::npos);
   EXPECT_NE(find_action<RespondEnd>(actions), nullptr);
-  EXPECT_EQ(find_action<RecordUsage>(actions)->outcome, "stream_interrupted");
+  const RecordUsage* record = find_action<RecordUsage>(actions);
+  EXPECT_EQ(record->outcome, "stream_interrupted");
+  // No usage ever came: the cost is estimated, not a silent 0. The prompt as estimated before the
+  // call, the completion from the 3 bytes relayed ("Hel": one token at 3 bytes a token).
+  const std::int64_t prompt = parse_chat_request(kStreamRequest, {})->estimated_prompt_tokens;
+  EXPECT_EQ(record->cost.status, CostStatus::Estimated);
+  EXPECT_EQ(record->usage.prompt_tokens, prompt);
+  EXPECT_EQ(record->usage.completion_tokens, 1);
+  // gpt-4o-mini: USD 0.15 and 0.60 per million, rounded half up to micro-dollars.
+  EXPECT_EQ(record->cost.micro_usd, (prompt * 150'000 + 1 * 600'000 + 500'000) / 1'000'000);
   EXPECT_TRUE(d.call->done());
+}
+
+TEST(StreamCall, ALongStreamCutBeforeItsUsageIsEstimatedFromWhatWasRelayed) {
+  CallDriver d(make_router(kTwoTargetConfig), kStreamRequest);
+  d.start();
+  const std::string head = R"(data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[)";
+  std::string body = head + R"({"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]})" + "\n\n";
+  for (int i = 0; i < 1000; ++i) body += head + R"({"index":0,"delta":{"content":"abcdef"},"finish_reason":null}]})" + "\n\n";
+  body += head + R"({"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"q\":1}"}}]},"finish_reason":null}]})" + "\n\n";
+  stream_answer(d, 1, body, 4096, false);
+  d.call->handle(UpstreamFailed{1, d.now_ms, FailureCause::Network});
+  const auto actions = d.drain();
+  const RecordUsage* record = find_action<RecordUsage>(actions);
+  ASSERT_NE(record, nullptr);
+  EXPECT_EQ(record->cost.status, CostStatus::Estimated);
+  // 6,000 content bytes and the 8 bytes of the arguments as written (escapes included): 2,003 tokens.
+  EXPECT_EQ(record->usage.completion_tokens, 2003);
+  const std::int64_t prompt = record->usage.prompt_tokens;
+  EXPECT_EQ(record->cost.micro_usd, (prompt * 150'000 + 2003 * 600'000 + 500'000) / 1'000'000);
+}
+
+TEST(StreamCall, TheUsageChunkOfATranslatedStreamCarriesTheCost) {
+  // Anthropic's stream is rewritten, not relayed: its usage chunk is written by the translator.
+  CallDriver d(make_router(R"({"routes":{"c":{"targets":["anthropic/claude-x"]}},
+      "prices":{"anthropic/claude-x":{"input":"3","output":"15"}}})", {"ANTHROPIC_API_KEY"}),
+               R"({"model":"c","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]})");
+  d.start();
+  const std::string stream =
+      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+      "\"model\":\"claude-x\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":100,\"output_tokens\":1}}}\n\n"
+      "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n"
+      "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+      "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":20}}\n\n"
+      "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+  ASSERT_FALSE(d.error);
+  const auto actions = stream_answer(d, 1, stream, 13);
+  ASSERT_NE(find_action<RecordUsage>(actions), nullptr);
+  const std::string bytes = bytes_of(actions);
+  // 100 x USD 3/M + 20 x USD 15/M = USD 0.000600.
+  EXPECT_NE(bytes.find(R"("llmroute_cost_usd":0.000600,"llmroute_cost_status":"measured"})"), std::string::npos) << bytes;
+  EXPECT_EQ(find_action<RecordUsage>(actions)->cost.micro_usd, 600);
+}
+
+TEST(StreamCall, AnErrorInsideTheStreamKeepsTheProvidersCode) {
+  CallDriver d(make_router(kTwoTargetConfig), kStreamRequest);
+  d.start();
+  const std::string full = openai_stream();
+  auto actions = stream_answer(d, 1, full.substr(0, full.find("data: ", 10)), 1000, false);
+  ASSERT_NE(find_action<RespondHead>(actions), nullptr);
+  actions = stream_answer(d, 1, "data: {\"error\":{\"message\":\"busy\",\"code\":\"server_overloaded\"}}\n\n", 1000, false);
+  const std::string tail = bytes_of(actions);
+  EXPECT_NE(tail.find(R"("code":"server_overloaded")"), std::string::npos) << tail;
+  EXPECT_NE(tail.find("busy"), std::string::npos);
+  EXPECT_NE(find_action<CancelUpstream>(actions), nullptr);
+}
+
+TEST(StreamCall, AnErrorBeforeTheFirstByteKeepsItsRetryAfter) {
+  CallDriver d(make_router(R"({"routes":{"g":{"targets":[{"model":"google-ai-studio/gemini-x",
+      "retry":{"attempts":2,"backoff_initial_ms":100,"backoff_max_ms":100}}]}}})", {"GOOGLE_AI_STUDIO_API_KEY"}),
+               R"({"model":"g","stream":true,"messages":[{"role":"user","content":"x"}]})");
+  d.start();
+  // Gemini's quota error inside a 200 stream, with the delay it asks for in RetryInfo.
+  stream_answer(d, 1,
+                "data: {\"error\":{\"code\":429,\"message\":\"quota\",\"status\":\"RESOURCE_EXHAUSTED\",\"details\":["
+                "{\"@type\":\"type.googleapis.com/google.rpc.RetryInfo\",\"retryDelay\":\"7s\"}]}}\n\n",
+                1000, false);
+  ASSERT_TRUE(d.call->next_deadline_ms());
+  EXPECT_EQ(*d.call->next_deadline_ms(), d.now_ms + 7000);  // not the 100 ms backoff
 }
 
 TEST(StreamCall, AStreamThatEndsWithoutDoneIsIncomplete) {

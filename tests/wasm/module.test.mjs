@@ -48,8 +48,10 @@ test("a full cycle gives the same decisions and cost as the native core", () => 
   out = core.step(call.handle, { type: "upstream_ended", attempt: 2, now_ms: 1250 });
   const [respond, record] = out.actions;
   assert.equal(respond.status, 200);
-  assert.equal(respond.body, answer);
   // 264 uncached x 0.15 + 256 cached x 0.075 + 140 x 0.60 = 39.6 + 19.2 + 84 = 142.8 -> 143
+  const priced = JSON.parse(answer);
+  Object.assign(priced.usage, { llmroute_cost_usd: 0.000143, llmroute_cost_status: "measured" });
+  assert.deepEqual(JSON.parse(respond.body), priced);  // as it came, the cost added to its usage
   assert.equal(respond.headers["x-llmroute-cost-usd"], "0.000143");
   assert.equal(record.cost_micro_usd, 143);
   assert.equal(record.attempts, 2);

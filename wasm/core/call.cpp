@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "util/decimal.hpp"
+#include "util/json_text.hpp"
 
 namespace llmroute::core {
 
@@ -15,7 +16,30 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-bool is_target_fault_status(int status) { return status == 401 || status == 403 || status == 404; }
+// The target, not the request, is at fault: its key, its account's balance (DeepSeek answers 402
+// "Insufficient Balance"), its model name. Another target may well serve the same request.
+bool is_target_fault_status(int status) { return status == 401 || status == 402 || status == 403 || status == 404; }
+
+// The code an error event in a stream carries: the provider's own when it gave one (say,
+// overloaded_error), so a client can tell a full provider from a broken answer.
+std::string stream_error_code(const providers::UpstreamError& error) { return error.code.empty() ? "upstream_error" : error.code; }
+
+// llmroute's cost, as members of the client's usage object: for clients that drop headers.
+std::string cost_members(const Cost& cost) {
+  std::string out = "\"llmroute_cost_usd\":";
+  out += cost.status == CostStatus::Measured || cost.status == CostStatus::Estimated ? format_scaled(cost.micro_usd, kMicroScale)
+                                                                                      : std::string("null");
+  out += ",\"llmroute_cost_status\":\"";
+  out += cost_status_name(cost.status);
+  out += '"';
+  return out;
+}
+
+// Text bytes of an OpenAI answer or chunk: what the client was given, for estimating its tokens.
+std::size_t answer_text_bytes(std::string_view openai_json) {
+  return string_member_bytes(openai_json, "content") + string_member_bytes(openai_json, "reasoning_content") +
+         string_member_bytes(openai_json, "arguments");
+}
 
 }  // namespace
 
@@ -86,13 +110,17 @@ void Call::on_start(const ClientRequestReceived& e) {
       trace_.push_back({c.target.label(), AttemptOutcome::Skipped, 0, 0, c.skip_reason, {}, {}});
     }
   }
-  if (plan_.key_budgets.empty() && plan_.route_budgets.empty() && plan_.requests_per_minute == 0) return move_on(0, e.now_ms);
+  if (plan_.key_budgets.empty() && plan_.route_budgets.empty() && plan_.requests_per_minute == 0 && plan_.tokens_per_minute == 0) {
+    return move_on(0, e.now_ms);
+  }
 
   // Budgets and limits first: the ledger reserves the worst case before any provider is called.
   ReserveBudget reserve;
   reserve.key = plan_.key;
   reserve.amount_micro_usd = worst_case_micro_usd_of_plan();
   reserve.requests_per_minute = plan_.requests_per_minute;
+  reserve.tokens_per_minute = plan_.tokens_per_minute;
+  reserve.estimated_tokens = request_.estimated_prompt_tokens + request_.max_output_tokens.value_or(0);
   reserve.now_ms = e.now_ms;
   auto add = [&](std::string scope, const Budget& budget) {
     BudgetCheck check{std::move(scope), std::string(window_name(budget.window)), 0, 0, budget.limit_micro_usd};
@@ -141,7 +169,12 @@ void Call::on_responded(const UpstreamResponded& e) {
   awaiting->retry_after_ms = e.retry_after_ms;
   if (request_.stream && e.status >= 200 && e.status < 300) {
     const Candidate& candidate = plan_.candidates[awaiting->candidate];
-    awaiting->stream = candidate.provider->new_stream({request_.include_usage, e.now_ms, candidate.target.model});
+    providers::StreamOptions options{request_.include_usage, e.now_ms, candidate.target.model};
+    // The usage chunk carries the cost, priced as every answer is (see Call::price).
+    options.usage_members = [router = router_, provider = candidate.target.provider, model = candidate.target.model](const Usage& usage) {
+      return cost_members(price_usage(router->prices(), provider, model, usage));
+    };
+    awaiting->stream = candidate.provider->new_stream(options);
   }
 }
 
@@ -265,15 +298,13 @@ void Call::feed_stream(AwaitingUpstream& awaiting, std::string_view bytes) {
     // The first bytes worth sending: the client gets the head now, and we are committed.
     begin_streaming(awaiting, std::move(out));
     Streaming& streaming = std::get<Streaming>(state_);
-    if (streaming.stream->error()) {
-      end_stream_with_error(streaming, "upstream_error", streaming.stream->error()->message, last_event_ms_);
-    }
+    if (const auto& error = streaming.stream->error()) end_stream_with_error(streaming, stream_error_code(*error), error->message, last_event_ms_);
     return;
   }
   if (const auto& error = awaiting.stream->error()) {
     // An error before any answer: as good as an error status, so fall back.
     actions_.push_back(CancelUpstream{awaiting.attempt});
-    return fail_attempt(awaiting, {AttemptOutcome::RetryableError, awaiting.status, "stream_error", error->message, {}},
+    return fail_attempt(awaiting, {AttemptOutcome::RetryableError, awaiting.status, "stream_error", error->message, error->retry_after_ms},
                         last_event_ms_);
   }
   if (awaiting.stream_bytes > router_->config().limits.max_stream_bytes) {
@@ -288,10 +319,10 @@ void Call::feed_stream(Streaming& streaming, std::string_view bytes) {
   streaming.idle_deadline_ms = last_event_ms_ + plan_.candidates[streaming.candidate].target.timeout_ms;
   std::string out;
   streaming.stream->feed(bytes, out);
-  if (!out.empty()) actions_.push_back(RespondBytes{std::move(out)});
-  if (streaming.stream->error()) {
+  relay(std::move(out));
+  if (const auto& error = streaming.stream->error()) {
     actions_.push_back(CancelUpstream{streaming.attempt});
-    return end_stream_with_error(streaming, "upstream_error", streaming.stream->error()->message, last_event_ms_);
+    return end_stream_with_error(streaming, stream_error_code(*error), error->message, last_event_ms_);
   }
   if (streaming.stream_bytes > router_->config().limits.max_stream_bytes) {
     actions_.push_back(CancelUpstream{streaming.attempt});
@@ -308,7 +339,7 @@ void Call::begin_streaming(AwaitingUpstream& awaiting, std::string first_bytes) 
   if (!plan_.route.empty()) head.headers.push_back({"x-llmroute-route", plan_.route});
   head.headers.push_back({"x-llmroute-attempts", format_attempts_header(trace_)});
   actions_.push_back(std::move(head));
-  if (!first_bytes.empty()) actions_.push_back(RespondBytes{std::move(first_bytes)});
+  relay(std::move(first_bytes));
   Streaming streaming;
   streaming.attempt = awaiting.attempt;
   streaming.candidate = awaiting.candidate;
@@ -322,7 +353,7 @@ void Call::begin_streaming(AwaitingUpstream& awaiting, std::string first_bytes) 
 void Call::end_stream(Streaming& streaming, std::int64_t now_ms) {
   std::string rest;
   streaming.stream->finish(rest);
-  if (!rest.empty()) actions_.push_back(RespondBytes{std::move(rest)});
+  relay(std::move(rest));
   if (!streaming.stream->complete()) {
     return end_stream_with_error(streaming, "upstream_incomplete", "the provider's stream ended before the answer was complete",
                                  now_ms);
@@ -342,14 +373,33 @@ void Call::end_stream_with_error(Streaming& streaming, std::string_view code, st
   state_ = Done{};
 }
 
+void Call::relay(std::string translated) {
+  if (translated.empty()) return;
+  relayed_text_bytes_ += answer_text_bytes(translated);
+  actions_.push_back(RespondBytes{std::move(translated)});
+}
+
+Cost Call::price(const Candidate& candidate, const Usage& usage) const {
+  return price_usage(router_->prices(), candidate.target.provider, candidate.target.model, usage);
+}
+
+Cost Call::estimate(const Candidate& candidate, std::size_t answer_text_bytes, Usage& usage) const {
+  usage = Usage{};
+  usage.prompt_tokens = request_.estimated_prompt_tokens;
+  usage.completion_tokens = estimate_tokens(static_cast<std::int64_t>(answer_text_bytes));
+  Cost cost = price(candidate, usage);
+  if (cost.status == CostStatus::Measured) cost.status = CostStatus::Estimated;
+  return cost;
+}
+
 RecordUsage Call::stream_record(const Streaming& streaming, std::string outcome, std::int64_t now_ms) const {
   const Candidate& candidate = plan_.candidates[streaming.candidate];
   const auto& stream = *streaming.stream;
-  const Cost cost = stream.has_usage()
-                        ? price_usage(router_->prices(), candidate.target.provider, candidate.target.model, stream.usage())
-                        : Cost{0, CostStatus::Absent, {}};
+  Usage usage = stream.usage();
+  // A stream cut before its usage event still cost money: count what was relayed.
+  const Cost cost = stream.has_usage() ? price(candidate, usage) : estimate(candidate, relayed_text_bytes_, usage);
   return RecordUsage{plan_.key, plan_.route, candidate.target.provider, candidate.target.model, 200, std::move(outcome),
-                     attempts_sent_, stream.usage(), cost, now_ms - started_ms_};
+                     attempts_sent_, usage, cost, now_ms - started_ms_};
 }
 
 std::vector<providers::Header> Call::answer_headers(const Candidate& candidate) const {
@@ -441,9 +491,10 @@ void Call::move_on(std::size_t from, std::int64_t now_ms) {
 void Call::succeed(AwaitingUpstream& awaiting, providers::Answer answer, std::int64_t now_ms) {
   const Candidate& candidate = plan_.candidates[awaiting.candidate];
   trace_.push_back(record_for(awaiting, AttemptOutcome::Ok, now_ms));
-  Cost cost = answer.has_usage
-                  ? price_usage(router_->prices(), candidate.target.provider, candidate.target.model, answer.usage)
-                  : Cost{0, CostStatus::Absent, {}};
+  const Cost cost = answer.has_usage ? price(candidate, answer.usage)
+                                     : estimate(candidate, answer_text_bytes(answer.body), answer.usage);
+  // The body's usage gains the cost too (an answer without usage keeps its body as it came).
+  if (answer.has_usage) append_to_member_object(answer.body, "usage", cost_members(cost));
   Respond respond{200, answer_headers(candidate), std::move(answer.body)};
   respond.headers.push_back({"x-llmroute-cost-usd", format_scaled(cost.micro_usd, kMicroScale)});
   respond.headers.push_back({"x-llmroute-cost-status", std::string(cost_status_name(cost.status))});

@@ -79,6 +79,10 @@ struct ReserveBudget {  // before any provider is called: reserve `amount` again
   std::int64_t amount_micro_usd = 0;   // the worst case of this request
   std::vector<BudgetCheck> checks;
   std::int64_t requests_per_minute = 0;
+  std::int64_t tokens_per_minute = 0;
+  // Counted against tokens_per_minute until the call settles to its real usage: the prompt as
+  // estimated, plus the completion's max_tokens when the client set one.
+  std::int64_t estimated_tokens = 0;
   std::int64_t now_ms = 0;
 };
 struct Respond {  // a whole answer
@@ -178,6 +182,11 @@ class Call {
   void end_stream(Streaming& streaming, std::int64_t now_ms);
   void end_stream_with_error(Streaming& streaming, std::string_view code, std::string_view message, std::int64_t now_ms);
   RecordUsage stream_record(const Streaming& streaming, std::string outcome, std::int64_t now_ms) const;
+  void relay(std::string translated);  // streamed bytes for the client; every one leaves through here
+  Cost price(const Candidate& candidate, const Usage& usage) const;
+  // The cost of an answer whose provider said no usage: the prompt as estimated before the call,
+  // the completion from the text the client was given. Fills `usage` with those estimates.
+  Cost estimate(const Candidate& candidate, std::size_t answer_text_bytes, Usage& usage) const;
   std::vector<providers::Header> answer_headers(const Candidate& candidate) const;
   void start_attempt(std::size_t candidate, std::int64_t now_ms);
   AttemptRecord record_for(const AwaitingUpstream& awaiting, AttemptOutcome outcome, std::int64_t now_ms,
@@ -205,6 +214,7 @@ class Call {
   std::optional<std::int64_t> shortest_retry_after_ms_;
   std::optional<Error> untranslatable_;     // why the last skipped target could not take the request
   std::string reservation_id_;
+  std::size_t relayed_text_bytes_ = 0;  // content, reasoning and tool-argument bytes streamed to the client
 
   Pcg32 rng_{0};
 };

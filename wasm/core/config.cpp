@@ -162,10 +162,12 @@ void parse_keys(const json& value, const Config& config, std::vector<ClientKey>&
       check.problem(at, "must be an object with name and sha256");
       continue;
     }
-    check.only_known_keys(entry, at, {"name", "sha256", "routes", "models", "admin", "budgets", "requests_per_minute"});
+    check.only_known_keys(entry, at, {"name", "sha256", "routes", "models", "admin", "budgets", "requests_per_minute",
+                                          "tokens_per_minute"});
     ClientKey key;
     parse_budgets(entry, at, key.budgets, check);
     check.integer(entry, "requests_per_minute", at, 0, 1'000'000, key.requests_per_minute);
+    check.integer(entry, "tokens_per_minute", at, 0, 1'000'000'000, key.tokens_per_minute);
     const std::string* name = find_string(entry, "name");
     if (name == nullptr || name->empty()) check.problem(key_path(at, "name"), "is required: a name for usage reports");
     else key.name = *name;

@@ -63,6 +63,7 @@ struct ClientKey {
   bool admin = false;                       // may read usage, health details and other admin endpoints
   std::vector<Budget> budgets{};            // spend limits, several windows at once
   std::int64_t requests_per_minute{0};      // 0 = no limit
+  std::int64_t tokens_per_minute{0};        // prompt + completion tokens; 0 = no limit
 
   bool may_use_route(std::string_view route) const;
   bool may_use_model(std::string_view provider_model) const;

@@ -80,6 +80,7 @@ Cost price_usage(const PriceTable& table, std::string_view provider, std::string
 std::string_view cost_status_name(CostStatus status) {
   switch (status) {
     case CostStatus::Measured: return "measured";
+    case CostStatus::Estimated: return "estimated";
     case CostStatus::Absent: return "absent";
     case CostStatus::None: return "none";
   }

@@ -57,7 +57,9 @@ struct PriceTable {
 };
 
 enum class CostStatus {
-  Measured,  // priced from the provider's reported usage
+  Measured,   // priced from the provider's reported usage
+  Estimated,  // the provider never said its usage (a stream cut short, an answer without usage):
+              // priced from llmroute's own count of the prompt and of what was relayed
   Absent,    // an answer came but cannot be priced (no price for the model, or no usage): never a silent 0
   None,      // no answer was produced, so nothing was billed
 };

@@ -50,6 +50,7 @@ Result<Plan> Router::plan(const ChatRequest& request, const ClientKey& key) cons
   plan.key = key.name;
   plan.key_budgets = key.budgets;
   plan.requests_per_minute = key.requests_per_minute;
+  plan.tokens_per_minute = key.tokens_per_minute;
   if (!request.models.empty()) {
     // An OpenRouter-style list: `model` (when given) first, then each entry, in order.
     std::vector<std::string> chain;

@@ -26,6 +26,7 @@ struct Plan {
   std::vector<Budget> key_budgets;        // of the client key
   std::vector<std::pair<std::string, Budget>> route_budgets;  // route name, budget
   std::int64_t requests_per_minute = 0;   // of the client key; 0 = no limit
+  std::int64_t tokens_per_minute = 0;     // of the client key; 0 = no limit
 };
 
 class Router {

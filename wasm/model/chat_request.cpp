@@ -166,10 +166,11 @@ Result<ChatRequest> parse_chat_request(std::string_view text, const RequestLimit
       break;
     }
   }
-  out.estimated_prompt_tokens =
-      (chars + kCharsPerToken - 1) / kCharsPerToken + kTokensPerMessage * static_cast<std::int64_t>(out.message_count);
+  out.estimated_prompt_tokens = estimate_tokens(chars) + kTokensPerMessage * static_cast<std::int64_t>(out.message_count);
   return out;
 }
+
+std::int64_t estimate_tokens(std::int64_t text_bytes) { return (text_bytes + kCharsPerToken - 1) / kCharsPerToken; }
 
 std::string content_text(const json& content) {
   if (const auto* text = content.get_ptr<const json::string_t*>()) return *text;

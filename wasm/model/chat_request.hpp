@@ -32,6 +32,9 @@ struct ChatRequest {
   std::int64_t estimated_prompt_tokens = 0;  // a cheap upper-bound-ish estimate, for budgets and checks
 };
 
+// Tokens in `text_bytes` bytes of text, estimated the one way llmroute estimates (rounded up).
+std::int64_t estimate_tokens(std::int64_t text_bytes);
+
 // Parses and checks the client's body. Errors are OpenAI-shaped 400s naming the field at fault.
 Result<ChatRequest> parse_chat_request(std::string_view body, const RequestLimits& limits);
 

@@ -1,6 +1,7 @@
 #include "model/openai_format.hpp"
 
 #include "util/json_access.hpp"
+#include "util/json_text.hpp"
 
 namespace llmroute::openai_format {
 
@@ -90,12 +91,16 @@ void ChunkWriter::finish(std::string& out, std::string_view finish_reason) {
   out += "}]}\n\n";
 }
 
-void ChunkWriter::usage(std::string& out, const Usage& u) { usage(out, usage_json(u)); }
+void ChunkWriter::usage(std::string& out, const Usage& u, std::string_view extra_members) {
+  usage(out, usage_json(u), extra_members);
+}
 
-void ChunkWriter::usage(std::string& out, std::string_view usage_object) {
+void ChunkWriter::usage(std::string& out, std::string_view usage_object, std::string_view extra_members) {
   open(out);
   out += "],\"usage\":";
-  out += usage_object;
+  std::string object(usage_object);
+  append_members(object, extra_members);
+  out += object;
   out += "}\n\n";
 }
 

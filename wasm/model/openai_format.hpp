@@ -44,9 +44,10 @@ class ChunkWriter {
   // "data: {...chunk with this delta...}\n\n"; delta_json is a JSON object text.
   void delta(std::string& out, std::string_view delta_json);
   void finish(std::string& out, std::string_view finish_reason);
-  void usage(std::string& out, const Usage& usage);
-  // The usage chunk with a usage object already written (say, a provider's own, extra fields kept).
-  void usage(std::string& out, std::string_view usage_object);
+  // The usage chunk; `extra_members` (e.g. llmroute's cost) are added to the usage object.
+  void usage(std::string& out, const Usage& usage, std::string_view extra_members = {});
+  // ... with a usage object already written (say, a provider's own, extra fields kept).
+  void usage(std::string& out, std::string_view usage_object, std::string_view extra_members = {});
 
  private:
   void open(std::string& out);

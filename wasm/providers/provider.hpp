@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -100,6 +101,10 @@ struct StreamOptions {
   bool include_usage = false;  // the client asked for a final usage chunk (stream_options.include_usage)
   std::int64_t now_ms = 0;     // for "created" in translated chunks
   std::string model;           // the model asked for: "model" of streams that do not name theirs
+  // Members to add to the client's usage object, given the usage in it (llmroute's cost of it).
+  std::function<std::string(const Usage&)> usage_members{};
+
+  std::string usage_members_for(const Usage& usage) const { return usage_members ? usage_members(usage) : std::string(); }
 };
 
 // Turns a provider's stream into OpenAI chat.completion.chunk events, incrementally: bytes may

@@ -70,7 +70,7 @@ class AnthropicStream final : public SseStreamTranslator {
     } else if (kind == "message_stop") {
       ensure_started();
       writer_.finish(out, finish_reason(stop_reason_));
-      if (options_.include_usage && has_usage_) writer_.usage(out, usage_);
+      if (options_.include_usage && has_usage_) writer_.usage(out, usage_, options_.usage_members_for(usage_));
       complete_ = true;
     } else if (kind == "error") {
       UpstreamError e;

@@ -91,12 +91,12 @@ class BedrockStream final : public StreamTranslator {
       ensure_started(out);
       writer_.finish(out, end.finish_reason);
       complete_ = true;
-      if (has_usage_ && options_.include_usage) writer_.usage(out, usage_);
+      if (has_usage_ && options_.include_usage) writer_.usage(out, usage_, options_.usage_members_for(usage_));
     } else if (kind == "metadata") {
       const json* usage = find(data, "usage");
       if (usage == nullptr || !read_usage(*usage, usage_)) return;
       has_usage_ = true;
-      if (complete_ && options_.include_usage) writer_.usage(out, usage_);
+      if (complete_ && options_.include_usage) writer_.usage(out, usage_, options_.usage_members_for(usage_));
     }
     // contentBlockStop: nothing for an OpenAI client.
   }

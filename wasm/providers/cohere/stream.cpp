@@ -72,7 +72,7 @@ class CohereStream final : public SseStreamTranslator {
       }
       ensure_started(out);
       writer_.finish(out, end.finish_reason);
-      if (options_.include_usage && has_usage_) writer_.usage(out, usage_);
+      if (options_.include_usage && has_usage_) writer_.usage(out, usage_, options_.usage_members_for(usage_));
       complete_ = true;
     }
     // content-end, tool-call-end, citation-start/-end and debug events: nothing for an OpenAI client.

@@ -16,7 +16,7 @@ class GeminiStream final : public SseStreamTranslator {
   void finish(std::string& out) override {
     if (error_ || finish_reason_.empty()) return;  // cut off before the model finished
     writer_.finish(out, finish_reason_);
-    if (options_.include_usage && has_usage_) writer_.usage(out, usage_);
+    if (options_.include_usage && has_usage_) writer_.usage(out, usage_, options_.usage_members_for(usage_));
     complete_ = true;
   }
 

@@ -3,6 +3,7 @@
 
 #include "model/openai_format.hpp"
 #include "providers/openai/openai.hpp"
+#include "util/json_text.hpp"
 #include "util/sse.hpp"
 
 namespace llmroute::providers::openai {
@@ -13,7 +14,7 @@ namespace {
 // only read when they may carry usage or an error.
 class VerbatimStream final : public SseStreamTranslator {
  public:
-  explicit VerbatimStream(const StreamOptions& options) : include_usage_(options.include_usage) {}
+  explicit VerbatimStream(const StreamOptions& options) : options_(options) {}
 
  private:
   void take(const SseEvent& event, std::string& out) override {
@@ -21,9 +22,14 @@ class VerbatimStream final : public SseStreamTranslator {
       complete_ = true;
       return;
     }
-    const bool maybe_usage = event.data.find("\"usage\"") != std::string::npos;
+    // Asked for usage, OpenAI writes "usage":null on every chunk before the last: nothing to read.
+    constexpr std::string_view kNullUsage = ",\"usage\":null";
+    const std::size_t null_usage = event.data.find(kNullUsage);
+    const bool maybe_usage = null_usage == std::string::npos ? event.data.find("\"usage\"") != std::string::npos
+                                                             : event.data.find("\"usage\"", null_usage + kNullUsage.size()) != std::string::npos;
     const bool maybe_error = event.data.find("\"error\"") != std::string::npos;
     bool usage_only = false;
+    bool usage_read = false;
     if (maybe_usage || maybe_error) {
       json chunk;
       if (parse_json(event.data, chunk) != JsonParseStatus::Ok || !chunk.is_object()) {
@@ -40,16 +46,29 @@ class VerbatimStream final : public SseStreamTranslator {
         return;
       }
       if (const json* usage = find_object(chunk, "usage")) {
-        has_usage_ = read_usage(*usage, usage_) || has_usage_;
+        usage_read = read_usage(*usage, usage_);
+        has_usage_ = usage_read || has_usage_;
         const json* choices = find_array(chunk, "choices");
         usage_only = choices == nullptr || choices->empty();
       }
     }
-    if (usage_only && !include_usage_) return;  // we asked for it, the client did not
+    if (usage_only && !options_.include_usage) return;  // we asked for it, the client did not
+    if (usage_read && options_.usage_members) {
+      // The one place the relayed stream is edited: the usage object gains llmroute's cost.
+      std::string data = event.data;
+      if (append_to_member_object(data, "usage", options_.usage_members_for(usage_))) return append_sse_event(out, data);
+    }
+    if (null_usage != std::string::npos && !options_.include_usage) {
+      // The client did not ask for usage, so it gets no trace of it (a quote cannot occur unescaped
+      // inside a JSON string, so this text is the member itself).
+      std::string data = event.data;
+      data.erase(null_usage, kNullUsage.size());
+      return append_sse_event(out, data);
+    }
     append_sse_event(out, event.data);  // verbatim, as many data lines as it came with
   }
 
-  bool include_usage_;
+  StreamOptions options_;
 };
 
 // The other dialects: every chunk is read and rewritten as OpenAI would have written it. Usage,
@@ -206,7 +225,7 @@ class DialectStream final : public SseStreamTranslator {
     // OpenRouter (as recorded) and Workers AI's own form can end without any finish_reason, which
     // OpenAI clients refuse: say how the answer ended.
     if (writer_.started() && !finished_) writer_.finish(out, tool_calls_seen_ ? "tool_calls" : "stop");
-    if (options_.include_usage && has_usage_) writer_.usage(out, usage_json_);
+    if (options_.include_usage && has_usage_) writer_.usage(out, usage_json_, options_.usage_members_for(usage_));
     complete_ = true;
   }
 
