@@ -11,6 +11,7 @@ import { bundledConfig, sha256Hex, startLlmroute, TEST_ADMIN_KEY, TEST_CLIENT_KE
 
 const BUDGET_KEY = "llmr_test_budgeted_77a1";
 const LIMITED_KEY = "llmr_test_limited_0b3e";
+const TOKEN_KEY = "llmr_test_tokens_5c2d";
 const hello = { model: "chat", messages: [{ role: "user", content: "hi" }], max_tokens: 50 };
 
 // gpt-4o (the dearer target of "chat"): the worst case of `hello` reserves at its rates.
@@ -21,6 +22,7 @@ const config = {
     { name: "test-admin", sha256: sha256Hex(TEST_ADMIN_KEY), admin: true },
     { name: "budgeted", sha256: sha256Hex(BUDGET_KEY), budgets: [{ usd: "0.01", window: "day" }, { usd: "1", window: "month" }] },
     { name: "limited", sha256: sha256Hex(LIMITED_KEY), requests_per_minute: 3 },
+    { name: "tokens", sha256: sha256Hex(TOKEN_KEY), tokens_per_minute: 400 },
   ],
 };
 
@@ -78,6 +80,52 @@ describe("budgets and the ledger", () => {
     assert.ok(Number(fourth.headers.get("retry-after")) >= 1);
     assert.equal(fourth.headers.get("x-ratelimit-remaining-requests"), "0");
     assert.equal((await fourth.json()).error.code, "rate_limited");
+  });
+
+  test("tokens per minute: the estimate is held until the call settles to its real usage", async () => {
+    const auth = { authorization: `Bearer ${TOKEN_KEY}` };
+    const minute = () => Math.floor(Date.now() / 60_000);
+    const startMinute = minute();
+
+    const tooBig = await llmroute.chat({ ...hello, max_tokens: 1000 }, auth);
+    assert.equal(tooBig.status, 429);
+    assert.equal(tooBig.headers.get("retry-after"), null);  // waiting would not help
+    const tooBigBody = await tooBig.json();
+    assert.equal(tooBigBody.error.code, "request_too_large");
+    assert.match(tooBigBody.error.message, /more than the key 'tokens' may use in a minute \(400\)/);
+
+    const first = await llmroute.chat(hello, auth);
+    assert.equal(first.status, 200);
+    assert.equal(first.headers.get("x-ratelimit-limit-tokens"), "400");
+    const estimate = 400 - Number(first.headers.get("x-ratelimit-remaining-tokens"));
+    assert.ok(estimate > hello.max_tokens, `estimate ${estimate}`);  // the prompt as estimated, plus max_tokens
+    const used = (await first.json()).usage;
+    const real = used.prompt_tokens + used.completion_tokens;
+    assert.ok(real < estimate);
+    // Wait for each settlement (it writes the row the usage API reads).
+    const settled = async (n) => {
+      for (let i = 0; i < 100; i++) {
+        if ((await usage(llmroute, TOKEN_KEY)).data.reduce((sum, r) => sum + r.requests, 0) >= n) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await settled(1);
+
+    // Exactly what is left once the first request counts its real tokens, not its estimate.
+    const promptEstimate = estimate - hello.max_tokens;
+    const second = await llmroute.chat({ ...hello, max_tokens: 400 - real - promptEstimate }, auth);
+    assert.equal(second.status, 200, await second.clone().text());
+    const secondUsed = (await second.json()).usage;
+    await settled(2);
+    if (minute() === startMinute) {
+      // One token more than is left: refused, with the headers saying so.
+      const left = 400 - real - (secondUsed.prompt_tokens + secondUsed.completion_tokens);
+      const third = await llmroute.chat({ ...hello, max_tokens: left - promptEstimate + 1 }, auth);
+      assert.equal(third.status, 429);
+      assert.equal((await third.json()).error.code, "rate_limited");
+      assert.equal(third.headers.get("x-ratelimit-remaining-tokens"), "0");
+      assert.ok(Number(third.headers.get("retry-after")) >= 1);
+    }
   });
 
   test("the usage API: JSON and CSV, grouped, own key only unless admin", async () => {

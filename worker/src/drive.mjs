@@ -156,13 +156,15 @@ function redactSecrets(text, env, names) {
   return text;
 }
 
+// OpenAI's x-ratelimit-{limit,remaining,reset}-{requests,tokens}, for each limit the key has.
 function rateLimitHeaders(rate) {
-  if (!rate) return {};
-  return {
-    "x-ratelimit-limit-requests": String(rate.limit),
-    "x-ratelimit-remaining-requests": String(Math.max(0, rate.remaining)),
-    "x-ratelimit-reset-requests": `${Math.ceil(rate.reset_ms / 1000)}s`,
-  };
+  const out = {};
+  for (const [kind, r] of Object.entries(rate ?? {})) {
+    out[`x-ratelimit-limit-${kind}`] = String(r.limit);
+    out[`x-ratelimit-remaining-${kind}`] = String(Math.max(0, r.remaining));
+    out[`x-ratelimit-reset-${kind}`] = `${Math.ceil(r.reset_ms / 1000)}s`;
+  }
+  return out;
 }
 
 // Only the headers the core reads; keeps the event small.

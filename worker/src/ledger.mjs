@@ -12,6 +12,8 @@ const MINUTE_MS = 60_000;
 const RAW_RETENTION_MS = 30 * 24 * HOUR_MS;  // raw rows are kept 30 days; hourly aggregates forever
 const RESERVATION_TTL_MS = 15 * MINUTE_MS;   // a reservation never settled (a crashed isolate) is released after this
 const PRUNE_EVERY = 500;                     // settlements between two clean-ups
+// Outcomes of requests refused before any provider was called: counted as rejected, never as rows.
+const REJECTED = new Set(["budget_exceeded", "rate_limited", "request_too_large", "ledger_unavailable"]);
 
 export class Ledger extends DurableObject {
   constructor(ctx, env) {
@@ -39,26 +41,46 @@ export class Ledger extends DurableObject {
         cached_tokens INTEGER NOT NULL DEFAULT 0, cost_micro_usd INTEGER NOT NULL DEFAULT 0,
         unpriced INTEGER NOT NULL DEFAULT 0, latency_ms INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (hour_start, key, route, provider, model));`);
+    // Columns added after the first release: a ledger kept from then gains them, empty.
+    this.#addColumns("rate_counts", { tokens: "INTEGER NOT NULL DEFAULT 0" });
+    this.#addColumns("reservations", { key: "TEXT", minute_start: "INTEGER", tokens: "INTEGER NOT NULL DEFAULT 0" });
+    this.#addColumns("hourly", { estimated: "INTEGER NOT NULL DEFAULT 0", estimated_cost_micro_usd: "INTEGER NOT NULL DEFAULT 0",
+      fallbacks: "INTEGER NOT NULL DEFAULT 0" });
     this.settled = 0;
   }
 
   /**
-   * Reserves `amount_micro_usd` against every check, and counts the request against the key's
-   * per-minute limit: all or nothing. {reservation_id, rate} or {refused: {http_status, code, message, retry_after_ms}}.
+   * Reserves `amount_micro_usd` against every check, and counts the request (and its estimated
+   * tokens) against the key's per-minute limits: all or nothing.
+   * {reservation_id, rate} or {refused: {http_status, code, message, retry_after_ms, rate}}, where
+   * rate is {requests?: {limit, remaining, reset_ms}, tokens?: {...}} for the x-ratelimit-* headers.
    */
-  reserve({ key, amount_micro_usd: amount, checks, requests_per_minute: rpm, now_ms: now }) {
+  reserve({ key, amount_micro_usd: amount, checks, requests_per_minute: rpm = 0, tokens_per_minute: tpm = 0,
+    estimated_tokens: tokens = 0, now_ms: now }) {
     this.#releaseExpired(now);
-    let rate = null;
-    if (rpm > 0) {
-      const minute = Math.floor(now / MINUTE_MS) * MINUTE_MS;
-      const used = this.sql.exec("SELECT count FROM rate_counts WHERE key = ? AND minute_start = ?", key, minute).toArray()[0]?.count ?? 0;
-      const reset_ms = minute + MINUTE_MS - now;
-      if (used >= rpm) {
-        return { refused: { http_status: 429, code: "rate_limited", retry_after_ms: reset_ms,
-          message: `the key '${key}' may send ${rpm} requests per minute; try again in ${Math.ceil(reset_ms / 1000)} s`,
-          rate: { limit: rpm, remaining: 0, reset_ms } } };
-      }
-      rate = { limit: rpm, remaining: rpm - used - 1, reset_ms };
+    const minute = Math.floor(now / MINUTE_MS) * MINUTE_MS;
+    const reset_ms = minute + MINUTE_MS - now;
+    const counted = rpm > 0 || tpm > 0
+      ? this.sql.exec("SELECT count, tokens FROM rate_counts WHERE key = ? AND minute_start = ?", key, minute).toArray()[0]
+      : undefined;
+    const used = { requests: counted?.count ?? 0, tokens: counted?.tokens ?? 0 };
+    const rate = {};
+    if (rpm > 0) rate.requests = { limit: rpm, remaining: rpm - used.requests - 1, reset_ms };
+    if (tpm > 0) rate.tokens = { limit: tpm, remaining: tpm - used.tokens - tokens, reset_ms };
+    const limited = (message) => ({ refused: { http_status: 429, code: "rate_limited", retry_after_ms: reset_ms, message,
+      rate: withRemaining(rate, 0) } });
+    if (rpm > 0 && used.requests >= rpm) {
+      return limited(`the key '${key}' may send ${rpm} requests per minute; try again in ${Math.ceil(reset_ms / 1000)} s`);
+    }
+    if (tpm > 0 && tokens > tpm) {
+      // No wait would help: say so, and give no retry-after.
+      return { refused: { http_status: 429, code: "request_too_large", rate: withRemaining(rate, 0),
+        message: `this request may use up to ${tokens} tokens (prompt as estimated, plus max_tokens), more than the ` +
+          `key '${key}' may use in a minute (${tpm}); lower max_tokens or shorten the prompt` } };
+    }
+    if (tpm > 0 && used.tokens + tokens > tpm) {
+      return limited(`the key '${key}' may use ${tpm} tokens per minute; ${used.tokens} are used or reserved this minute ` +
+        `and this request may use up to ${tokens}; try again in ${Math.ceil(reset_ms / 1000)} s`);
     }
     for (const c of checks) {
       const row = this.sql.exec("SELECT spent, reserved FROM budget_spend WHERE scope = ? AND window = ? AND window_start = ?",
@@ -75,10 +97,12 @@ export class Ledger extends DurableObject {
         ON CONFLICT (scope, window, window_start) DO UPDATE SET reserved = reserved + excluded.reserved`,
         c.scope, c.window, c.window_start_ms, amount);
     }
-    this.sql.exec("INSERT INTO reservations (id, amount, checks, created_ms) VALUES (?, ?, ?, ?)", id, amount, JSON.stringify(checks), now);
-    if (rpm > 0) {
-      this.sql.exec(`INSERT INTO rate_counts (key, minute_start, count) VALUES (?, ?, 1)
-        ON CONFLICT (key, minute_start) DO UPDATE SET count = count + 1`, key, Math.floor(now / MINUTE_MS) * MINUTE_MS);
+    const counted_tokens = tpm > 0 ? tokens : 0;
+    this.sql.exec("INSERT INTO reservations (id, amount, checks, created_ms, key, minute_start, tokens) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      id, amount, JSON.stringify(checks), now, key, minute, counted_tokens);
+    if (rpm > 0 || tpm > 0) {
+      this.sql.exec(`INSERT INTO rate_counts (key, minute_start, count, tokens) VALUES (?, ?, 1, ?)
+        ON CONFLICT (key, minute_start) DO UPDATE SET count = count + 1, tokens = tokens + excluded.tokens`, key, minute, counted_tokens);
     }
     return { reservation_id: id, rate };
   }
@@ -86,17 +110,23 @@ export class Ledger extends DurableObject {
   /** Settles a finished request: its reservation becomes its real cost; its row and aggregates are written. */
   settle(record, now = Date.now()) {
     if (record.reservation_id) {
-      const reservation = this.sql.exec("SELECT amount, checks FROM reservations WHERE id = ?", record.reservation_id).toArray()[0];
+      const reservation = this.sql.exec("SELECT amount, checks, key, minute_start, tokens FROM reservations WHERE id = ?",
+        record.reservation_id).toArray()[0];
       if (reservation) {
         for (const c of JSON.parse(reservation.checks)) {
           this.sql.exec(`UPDATE budget_spend SET reserved = MAX(0, reserved - ?), spent = spent + ?
             WHERE scope = ? AND window = ? AND window_start = ?`, reservation.amount, record.cost_micro_usd, c.scope, c.window, c.window_start_ms);
         }
+        if (reservation.tokens > 0) {
+          // The minute the request was counted in now holds its real tokens, not the estimate.
+          this.sql.exec("UPDATE rate_counts SET tokens = MAX(0, tokens - ? + ?) WHERE key = ? AND minute_start = ?",
+            reservation.tokens, (record.prompt_tokens ?? 0) + (record.completion_tokens ?? 0), reservation.key, reservation.minute_start);
+        }
         this.sql.exec("DELETE FROM reservations WHERE id = ?", record.reservation_id);
       }
     }
     const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
-    const rejected = record.outcome === "budget_exceeded" || record.outcome === "rate_limited";
+    const rejected = REJECTED.has(record.outcome);
     if (!rejected) {
       this.sql.exec(`INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         now, record.key, record.route, record.provider, record.model, record.status, record.outcome, record.attempts,
@@ -104,17 +134,21 @@ export class Ledger extends DurableObject {
         record.reasoning_tokens, record.cost_micro_usd, record.cost_status, record.rate_set, record.price_version, record.latency_ms);
     }
     const error = record.status >= 400 && !rejected ? 1 : 0;
+    const estimated = record.cost_status === "estimated";
     this.sql.exec(`INSERT INTO hourly (hour_start, key, route, provider, model, requests, errors, rejected, prompt_tokens,
-        completion_tokens, cached_tokens, cost_micro_usd, unpriced, latency_ms)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        completion_tokens, cached_tokens, cost_micro_usd, unpriced, latency_ms, estimated, estimated_cost_micro_usd, fallbacks)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (hour_start, key, route, provider, model) DO UPDATE SET
         requests = requests + excluded.requests, errors = errors + excluded.errors, rejected = rejected + excluded.rejected,
         prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens,
         cached_tokens = cached_tokens + excluded.cached_tokens, cost_micro_usd = cost_micro_usd + excluded.cost_micro_usd,
-        unpriced = unpriced + excluded.unpriced, latency_ms = latency_ms + excluded.latency_ms`,
+        unpriced = unpriced + excluded.unpriced, latency_ms = latency_ms + excluded.latency_ms,
+        estimated = estimated + excluded.estimated, estimated_cost_micro_usd = estimated_cost_micro_usd + excluded.estimated_cost_micro_usd,
+        fallbacks = fallbacks + excluded.fallbacks`,
       hour, record.key ?? "", record.route ?? "", record.provider ?? "", record.model ?? "", rejected ? 0 : 1, error, rejected ? 1 : 0,
       record.prompt_tokens, record.completion_tokens, record.cached_prompt_tokens, record.cost_micro_usd,
-      record.cost_status === "absent" ? 1 : 0, record.latency_ms);
+      record.cost_status === "absent" ? 1 : 0, record.latency_ms, estimated ? 1 : 0, estimated ? record.cost_micro_usd : 0,
+      !rejected && record.attempts > 1 ? 1 : 0);
     if (++this.settled % PRUNE_EVERY === 0) this.sql.exec("DELETE FROM requests WHERE time_ms < ?", now - RAW_RETENTION_MS);
   }
 
@@ -130,7 +164,8 @@ export class Ledger extends DurableObject {
     return this.sql.exec(`SELECT (hour_start / ${bucketMs}) * ${bucketMs} AS bucket_start${columns},
         SUM(requests) AS requests, SUM(errors) AS errors, SUM(rejected) AS rejected,
         SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens, SUM(cached_tokens) AS cached_tokens,
-        SUM(cost_micro_usd) AS cost_micro_usd, SUM(unpriced) AS unpriced_requests, SUM(latency_ms) AS latency_ms_total
+        SUM(cost_micro_usd) AS cost_micro_usd, SUM(unpriced) AS unpriced_requests, SUM(latency_ms) AS latency_ms_total,
+        SUM(estimated) AS estimated_requests, SUM(estimated_cost_micro_usd) AS estimated_cost_micro_usd, SUM(fallbacks) AS fallbacks
       FROM hourly WHERE hour_start >= ? AND hour_start < ?${filter}
       GROUP BY bucket_start${columns} ORDER BY bucket_start${columns}`, ...args).toArray();
   }
@@ -138,6 +173,13 @@ export class Ledger extends DurableObject {
   /** What a budget scope has spent and reserved in its current windows (for tests and dashboards). */
   spend(scope) {
     return this.sql.exec("SELECT window, window_start, spent, reserved FROM budget_spend WHERE scope = ? ORDER BY window_start", scope).toArray();
+  }
+
+  #addColumns(table, columns) {
+    const have = new Set(this.sql.exec(`PRAGMA table_info(${table})`).toArray().map((c) => c.name));
+    for (const [name, type] of Object.entries(columns)) {
+      if (!have.has(name)) this.sql.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
+    }
   }
 
   #releaseExpired(now) {
@@ -150,4 +192,9 @@ export class Ledger extends DurableObject {
       this.sql.exec("DELETE FROM reservations WHERE id = ?", r.id);
     }
   }
+}
+
+// The same limits, with nothing left: what a refused request's headers say.
+function withRemaining(rate, remaining) {
+  return Object.fromEntries(Object.entries(rate).map(([kind, r]) => [kind, { ...r, remaining }]));
 }

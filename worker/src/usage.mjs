@@ -37,6 +37,7 @@ export async function usageResponse(url, caller, ledger) {
     requests: row.requests, errors: row.errors, rejected: row.rejected,
     prompt_tokens: row.prompt_tokens, completion_tokens: row.completion_tokens, cached_tokens: row.cached_tokens,
     cost_micro_usd: row.cost_micro_usd, cost_usd: usd(row.cost_micro_usd), unpriced_requests: row.unpriced_requests,
+    estimated_requests: row.estimated_requests, estimated_cost_micro_usd: row.estimated_cost_micro_usd, fallbacks: row.fallbacks,
     avg_latency_ms: row.requests > 0 ? Math.round(row.latency_ms_total / row.requests) : 0,
   }));
   const total_micro = rows.reduce((sum, r) => sum + r.cost_micro_usd, 0);
