@@ -365,6 +365,60 @@ std::int32_t router_authenticate(std::int32_t router_handle, std::string_view ap
   return LLMROUTE_OK;
 }
 
+// The token count at `key` of a usage object: absent, negative or absurd counts read as 0.
+std::int64_t token_count(const json& usage, std::string_view key) {
+  const auto n = find_int64(usage, key);
+  return n && *n > 0 && *n <= kMaxPricedTokens ? *n : 0;
+}
+
+std::int32_t what_if(const core::Router& router, const json& query) {
+  const std::string* route_name = find_string(query, "route");
+  if (route_name == nullptr) return set_error(LLMROUTE_ERR_INVALID, client_error("'route' must be a route name", "route", "invalid_value", 400));
+  const auto route = router.config().routes.find(*route_name);
+  if (route == router.config().routes.end()) {
+    return set_error(LLMROUTE_ERR_INVALID, client_error("no route named '" + *route_name + "'", "route", "model_not_found", 404));
+  }
+  Usage total;
+  if (const json* usage = find_object(query, "usage")) {
+    total.prompt_tokens = token_count(*usage, "prompt_tokens");
+    total.completion_tokens = token_count(*usage, "completion_tokens");
+    // Parts of the totals above, never more than them.
+    total.cached_prompt_tokens = std::min(token_count(*usage, "cached_prompt_tokens"), total.prompt_tokens);
+    total.cache_write_prompt_tokens = std::min(token_count(*usage, "cache_write_prompt_tokens"), total.prompt_tokens - total.cached_prompt_tokens);
+    total.reasoning_tokens = std::min(token_count(*usage, "reasoning_tokens"), total.completion_tokens);
+  }
+  const std::int64_t requests = find_int64(query, "requests").value_or(1);
+  g_result = "{\"route\":";
+  append_json_string(g_result, *route_name);
+  g_result += ",\"candidates\":[";
+  bool first = true;
+  for (const Target& target : route->second.targets) {
+    const Cost cost = price_usage_of_requests(router.prices(), target.provider, target.model, total, requests);
+    g_result += first ? "{\"target\":" : ",{\"target\":";
+    first = false;
+    append_json_string(g_result, target.label());
+    g_result += ",\"cost_micro_usd\":";
+    g_result += cost.status == CostStatus::Absent ? "null" : std::to_string(cost.micro_usd);
+    g_result += ",\"cost_status\":";
+    append_json_string(g_result, cost_status_name(cost.status));
+    g_result += ",\"rate_set\":";
+    append_json_string(g_result, cost.rate_set);
+    g_result += '}';
+  }
+  g_result += "]}";
+  return LLMROUTE_OK;
+}
+
+std::int32_t router_query(std::int32_t router_handle, std::string_view text) {
+  const auto* router = g_routers.get(router_handle);
+  if (router == nullptr) return bad_handle("router");
+  json query;
+  if (parse_json(text, query) != JsonParseStatus::Ok || !query.is_object()) return bad_input(LLMROUTE_ERR_BAD_JSON, "the query is not a JSON object");
+  const std::string* name = find_string(query, "query");
+  if (name != nullptr && *name == "what_if") return what_if(**router, query);
+  return set_error(LLMROUTE_ERR_INVALID, client_error("unknown query; known: what_if", "query", "invalid_value", 400));
+}
+
 std::int32_t call_new(std::int32_t router_handle, std::string_view meta_text, std::string_view body) {
   const auto* router = g_routers.get(router_handle);
   if (router == nullptr) return bad_handle("router");
@@ -438,6 +492,11 @@ LLMROUTE_EXPORT(llmroute_router_authenticate)
 std::int32_t llmroute_router_authenticate(std::int32_t router, const char* api_key, std::size_t len) noexcept {
   if (api_key == nullptr && len > 0) return bad_input(LLMROUTE_ERR_BAD_JSON, "null input");
   return router_authenticate(router, view(api_key, len));
+}
+LLMROUTE_EXPORT(llmroute_router_query)
+std::int32_t llmroute_router_query(std::int32_t router, const char* query, std::size_t len) noexcept {
+  if (query == nullptr && len > 0) return bad_input(LLMROUTE_ERR_BAD_JSON, "null input");
+  return router_query(router, view(query, len));
 }
 LLMROUTE_EXPORT(llmroute_call_new)
 std::int32_t llmroute_call_new(std::int32_t router, const char* meta, std::size_t meta_len, const char* body,

@@ -96,6 +96,14 @@ void llmroute_router_free(int32_t router) LLMROUTE_NOEXCEPT;
 /* Checks a presented client key (for endpoints without a call). 0, or an error (401). */
 int32_t llmroute_router_authenticate(int32_t router, const char* api_key, size_t len) LLMROUTE_NOEXCEPT;
 
+/* Answers a question about the router, for endpoints without a call. The input names it:
+     {"query":"what_if","route":"chat","requests":N,"usage":{"prompt_tokens","completion_tokens",
+      "cached_prompt_tokens","cache_write_prompt_tokens","reasoning_tokens"}}
+       -> {"route","candidates":[{"target":"provider/model","cost_micro_usd":N|null,"cost_status",
+           "rate_set"}]}: what that usage would have cost on each target of the route.
+   0, or an error (unknown query or route: LLMROUTE_ERR_INVALID with http_status 400 or 404). */
+int32_t llmroute_router_query(int32_t router, const char* json, size_t len) LLMROUTE_NOEXCEPT;
+
 /* Authenticates, parses and plans a client request. Returns a call handle > 0, or an error code;
    the error's http_status is what the client should be answered (400, 401, 403, 404, 413). The call
    keeps its router alive. */

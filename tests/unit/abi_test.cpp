@@ -287,3 +287,32 @@ TEST(Abi, AllocReturnsUsableMemory) {
   llmroute_free(p);
   llmroute_free(nullptr);
 }
+
+TEST(Abi, WhatIfPricesTheSameUsageOnEveryTargetOfTheRoute) {
+  const std::int32_t router = good_router();
+  auto query = [&](const std::string& text) { return llmroute_router_query(router, text.data(), text.size()); };
+  // Two requests together: 3,000 prompt tokens (1,000 of them cached), 1,000 completion tokens.
+  ASSERT_EQ(query(R"({"query":"what_if","route":"chat","requests":2,
+    "usage":{"prompt_tokens":3000,"completion_tokens":1000,"cached_prompt_tokens":1000}})"), LLMROUTE_OK) << result();
+  const json out = result_json();
+  EXPECT_EQ(out["route"], "chat");
+  ASSERT_EQ(out["candidates"].size(), 2u);
+  EXPECT_EQ(out["candidates"][0]["target"], "openai/gpt-4o-mini");
+  // 2,000 x 0.15 + 1,000 x 0.075 + 1,000 x 0.60 = 300 + 75 + 600 = 975 micro-dollars
+  EXPECT_EQ(out["candidates"][0]["cost_micro_usd"], 975);
+  EXPECT_EQ(out["candidates"][0]["cost_status"], "measured");
+  // gpt-4o has no cached rate configured, so cached reads cost the input rate:
+  // 3,000 x 2.50 + 1,000 x 10.00 = 17,500
+  EXPECT_EQ(out["candidates"][1]["target"], "openai/gpt-4o");
+  EXPECT_EQ(out["candidates"][1]["cost_micro_usd"], 17500);
+
+  EXPECT_EQ(query(R"({"query":"what_if","route":"nope","usage":{}})"), LLMROUTE_ERR_INVALID);
+  EXPECT_EQ(result_json()["error"]["code"], "model_not_found");
+  EXPECT_EQ(query(R"({"query":"explain_everything"})"), LLMROUTE_ERR_INVALID);
+  EXPECT_EQ(query("{nope"), LLMROUTE_ERR_BAD_JSON);
+  EXPECT_EQ(llmroute_router_query(987654, "{}", 2), LLMROUTE_ERR_BAD_HANDLE);
+  // Hostile counts are read as nothing, not priced.
+  ASSERT_EQ(query(R"({"query":"what_if","route":"chat","usage":{"prompt_tokens":-5,"completion_tokens":1e300}})"), LLMROUTE_OK);
+  EXPECT_EQ(result_json()["candidates"][0]["cost_micro_usd"], 0);
+  llmroute_router_free(router);
+}

@@ -83,3 +83,21 @@ TEST(Pricing, OneHourCacheWritesHaveTheirOwnRate) {
   // Without a 1-hour rate, those are priced as ordinary writes.
   EXPECT_EQ(cost_micro_usd(usage, kMini), 150);
 }
+
+TEST(Pricing, ManyRequestsArePricedAtTheTierOfTheAverageRequest) {
+  PriceTable table;
+  ModelPrice price;
+  price.base = {3'000'000, 15'000'000, 300'000, 3'750'000, 0};
+  price.tiers = {{200'000, {6'000'000, 22'500'000, 600'000, 7'500'000, 0}}};
+  table.models["anthropic/claude"] = price;
+  Usage total;
+  total.prompt_tokens = 1'000'000;  // ten requests of 100,000: each below the tier
+  total.completion_tokens = 10'000;
+  const Cost ten = price_usage_of_requests(table, "anthropic", "claude", total, 10);
+  EXPECT_EQ(ten.rate_set, "base");
+  EXPECT_EQ(ten.micro_usd, 3'150'000);  // 1,000,000 x 3 + 10,000 x 15 = USD 3.15
+  const Cost four = price_usage_of_requests(table, "anthropic", "claude", total, 4);  // 250,000 each: above
+  EXPECT_EQ(four.rate_set, "above_200000");
+  EXPECT_EQ(four.micro_usd, 6'225'000);  // 1,000,000 x 6 + 10,000 x 22.5 = USD 6.225
+  EXPECT_EQ(price_usage_of_requests(table, "anthropic", "nope", total, 1).status, CostStatus::Absent);
+}

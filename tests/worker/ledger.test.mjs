@@ -152,7 +152,21 @@ describe("budgets and the ledger", () => {
     assert.equal(lines[0].split(",").slice(0, 3).join(","), "bucket,key,requests");
     assert.equal(lines.length, all.data.length + 1);
 
-    for (const query of ["?group_by=colour", "?granularity=week", "?from=yesterday", "?format=xml", "?from=2000&to=1000"]) {
+    // What-if: each route row priced on every target of its route; on the target that answered,
+    // the same as what was charged (up to one micro-dollar a request: the what-if rounds once).
+    const whatIf = await usage(llmroute, TEST_CLIENT_KEY, "?group_by=model&what_if=1");
+    const chatRow = whatIf.data.find((r) => r.route === "chat");
+    assert.ok(chatRow, JSON.stringify(whatIf.data));
+    const targets = chatRow.what_if.map((c) => c.target);
+    assert.equal(targets[0], "openai/gpt-4o-mini");
+    assert.ok(targets.length >= 2, targets.join());
+    const same = chatRow.what_if[0];
+    assert.equal(same.cost_status, "measured");
+    assert.ok(Math.abs(same.cost_micro_usd - chatRow.cost_micro_usd) <= chatRow.requests, `${same.cost_micro_usd} vs ${chatRow.cost_micro_usd}`);
+    assert.ok(chatRow.what_if.every((c) => c.cost_micro_usd === null || c.cost_usd === (c.cost_micro_usd / 1e6).toFixed(6)));
+
+    for (const query of ["?group_by=colour", "?granularity=week", "?from=yesterday", "?format=xml", "?from=2000&to=1000",
+      "?what_if=1&format=csv"]) {
       const bad = await llmroute.fetch(`/v1/usage${query}`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
       assert.equal(bad.status, 400, query);
     }

@@ -77,6 +77,16 @@ Cost price_usage(const PriceTable& table, std::string_view provider, std::string
   return cost;
 }
 
+Cost price_usage_of_requests(const PriceTable& table, std::string_view provider, std::string_view model, const Usage& total,
+                             std::int64_t requests) {
+  const ModelPrice* price = find_price(table, provider, model);
+  if (price == nullptr) return Cost{0, CostStatus::Absent, {}};
+  Cost cost{0, CostStatus::Measured, {}};
+  const std::int64_t average_prompt = total.prompt_tokens / std::max<std::int64_t>(requests, 1);
+  cost.micro_usd = cost_micro_usd(total, rates_for(*price, average_prompt, &cost.rate_set));
+  return cost;
+}
+
 std::string_view cost_status_name(CostStatus status) {
   switch (status) {
     case CostStatus::Measured: return "measured";

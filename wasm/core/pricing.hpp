@@ -86,6 +86,11 @@ const ModelPrice* find_price(const PriceTable& table, std::string_view provider,
 
 Cost price_usage(const PriceTable& table, std::string_view provider, std::string_view model, const Usage& usage);
 
+// The cost of `requests` requests whose usage summed to `total`, for what-if reports: aggregates
+// lose each request's own prompt size, so the tier is the one the average request falls in.
+Cost price_usage_of_requests(const PriceTable& table, std::string_view provider, std::string_view model, const Usage& total,
+                             std::int64_t requests);
+
 std::string_view cost_status_name(CostStatus status);
 
 }  // namespace llmroute

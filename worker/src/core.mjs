@@ -46,6 +46,13 @@ export class Core {
     return rc === 0 ? out : { error: out.error, code: rc };
   }
 
+  /** Asks the router a question (see llmroute_router_query): the answer object, or {error}. */
+  query(router, question) {
+    const rc = this.#callWithBytes(encoder.encode(JSON.stringify(question)), (ptr, len) => this.exports.llmroute_router_query(router, ptr, len));
+    const out = this.#result();
+    return rc === 0 ? out : { error: out.error, code: rc };
+  }
+
   /** Authenticates, parses and plans a request: meta {api_key}, body as received (bytes). {handle} or {error}. */
   callNew(router, meta, bodyBytes) {
     const metaBytes = encoder.encode(JSON.stringify(meta));

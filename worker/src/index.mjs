@@ -47,7 +47,9 @@ async function route(request, url, env, ctx, router) {
     if (router.error) return coreErrorResponse(router.error);
     const caller = core.authenticate(router.handle, presentedKey(request));
     if (caller.error) return coreErrorResponse(caller.error);
-    return usageResponse(url, caller.key, ledger(env));
+    // What-if prices come from the core, with the catalog and config this router holds.
+    const whatIf = (question) => core.query(router.handle, { query: "what_if", ...question });
+    return usageResponse(url, caller.key, ledger(env), whatIf);
   }
   if (url.pathname === "/healthz") {
     if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET");

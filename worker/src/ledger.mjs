@@ -45,7 +45,8 @@ export class Ledger extends DurableObject {
     this.#addColumns("rate_counts", { tokens: "INTEGER NOT NULL DEFAULT 0" });
     this.#addColumns("reservations", { key: "TEXT", minute_start: "INTEGER", tokens: "INTEGER NOT NULL DEFAULT 0" });
     this.#addColumns("hourly", { estimated: "INTEGER NOT NULL DEFAULT 0", estimated_cost_micro_usd: "INTEGER NOT NULL DEFAULT 0",
-      fallbacks: "INTEGER NOT NULL DEFAULT 0" });
+      fallbacks: "INTEGER NOT NULL DEFAULT 0", cache_write_tokens: "INTEGER NOT NULL DEFAULT 0",
+      reasoning_tokens: "INTEGER NOT NULL DEFAULT 0" });
     this.settled = 0;
   }
 
@@ -136,19 +137,21 @@ export class Ledger extends DurableObject {
     const error = record.status >= 400 && !rejected ? 1 : 0;
     const estimated = record.cost_status === "estimated";
     this.sql.exec(`INSERT INTO hourly (hour_start, key, route, provider, model, requests, errors, rejected, prompt_tokens,
-        completion_tokens, cached_tokens, cost_micro_usd, unpriced, latency_ms, estimated, estimated_cost_micro_usd, fallbacks)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        completion_tokens, cached_tokens, cost_micro_usd, unpriced, latency_ms, estimated, estimated_cost_micro_usd, fallbacks,
+        cache_write_tokens, reasoning_tokens)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (hour_start, key, route, provider, model) DO UPDATE SET
         requests = requests + excluded.requests, errors = errors + excluded.errors, rejected = rejected + excluded.rejected,
         prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens,
         cached_tokens = cached_tokens + excluded.cached_tokens, cost_micro_usd = cost_micro_usd + excluded.cost_micro_usd,
         unpriced = unpriced + excluded.unpriced, latency_ms = latency_ms + excluded.latency_ms,
         estimated = estimated + excluded.estimated, estimated_cost_micro_usd = estimated_cost_micro_usd + excluded.estimated_cost_micro_usd,
-        fallbacks = fallbacks + excluded.fallbacks`,
+        fallbacks = fallbacks + excluded.fallbacks, cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens`,
       hour, record.key ?? "", record.route ?? "", record.provider ?? "", record.model ?? "", rejected ? 0 : 1, error, rejected ? 1 : 0,
       record.prompt_tokens, record.completion_tokens, record.cached_prompt_tokens, record.cost_micro_usd,
       record.cost_status === "absent" ? 1 : 0, record.latency_ms, estimated ? 1 : 0, estimated ? record.cost_micro_usd : 0,
-      !rejected && record.attempts > 1 ? 1 : 0);
+      !rejected && record.attempts > 1 ? 1 : 0, record.cache_write_prompt_tokens ?? 0, record.reasoning_tokens ?? 0);
     if (++this.settled % PRUNE_EVERY === 0) this.sql.exec("DELETE FROM requests WHERE time_ms < ?", now - RAW_RETENTION_MS);
   }
 
@@ -165,6 +168,7 @@ export class Ledger extends DurableObject {
         SUM(requests) AS requests, SUM(errors) AS errors, SUM(rejected) AS rejected,
         SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens, SUM(cached_tokens) AS cached_tokens,
         SUM(cost_micro_usd) AS cost_micro_usd, SUM(unpriced) AS unpriced_requests, SUM(latency_ms) AS latency_ms_total,
+        SUM(cache_write_tokens) AS cache_write_tokens, SUM(reasoning_tokens) AS reasoning_tokens,
         SUM(estimated) AS estimated_requests, SUM(estimated_cost_micro_usd) AS estimated_cost_micro_usd, SUM(fallbacks) AS fallbacks
       FROM hourly WHERE hour_start >= ? AND hour_start < ?${filter}
       GROUP BY bucket_start${columns} ORDER BY bucket_start${columns}`, ...args).toArray();
