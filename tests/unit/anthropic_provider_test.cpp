@@ -222,3 +222,24 @@ TEST(AnthropicStream, ErrorsAndCuts) {
   s = stream(start + "event: content_block_delta\ndata: {not json}\n\n", 100);
   EXPECT_TRUE(s.error);
 }
+
+TEST(ProviderRequests, SteeringAProviderCannotHonourIsRefusedNotDropped) {
+  for (const char* name : {"anthropic", "google-ai-studio", "cohere", "aws-bedrock"}) {
+    const Provider* p = providers::find(name);
+    ASSERT_NE(p, nullptr) << name;
+    RequestContext context;
+    const AwsCredentials credentials{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
+    context.aws_credentials = &credentials;
+    auto biased = parse_chat_request(R"({"model":"m","logit_bias":{"50256":-100},"messages":[{"role":"user","content":"hi"}]})", {});
+    ASSERT_TRUE(biased);
+    const std::string model = std::string(name) == "aws-bedrock" ? "us-east-1/anthropic.claude-x" : "m";
+    auto built = p->build_request(*biased, model, context);
+    ASSERT_FALSE(built) << name;
+    EXPECT_EQ(built.error().param, "logit_bias") << name;
+    EXPECT_EQ(built.error().code, "unsupported_parameter");
+    auto several = parse_chat_request(R"({"model":"m","n":3,"messages":[{"role":"user","content":"hi"}]})", {});
+    ASSERT_FALSE(p->build_request(*several, model, context)) << name;
+    auto empty = parse_chat_request(R"({"model":"m","logit_bias":{},"n":1,"messages":[{"role":"user","content":"hi"}]})", {});
+    EXPECT_TRUE(p->build_request(*empty, model, context)) << name;  // asks for nothing: fine
+  }
+}

@@ -266,6 +266,9 @@ TEST(BedrockError, RecordedAndStatusCarriedErrors) {
   EXPECT_EQ(invalid.message, "The provided model identifier is invalid.");
   EXPECT_EQ(invalid.type, "invalid_request_error");
   EXPECT_FALSE(invalid.context_length_exceeded);
+  EXPECT_TRUE(invalid.target_fault);  // a model id this account cannot use: the next target, not the client
+  EXPECT_TRUE(bedrock::parse_error(424, R"({"message":"The model returned an error."})").target_fault);
+  EXPECT_FALSE(bedrock::parse_error(400, R"({"message":"messages: field required"})").target_fault);
 
   EXPECT_EQ(bedrock::parse_error(429, R"({"message":"Too many requests, please wait before trying again."})").type, "rate_limit_error");
   EXPECT_EQ(bedrock::parse_error(403, R"({"message":"The security token included in the request is invalid."})").type, "permission_error");

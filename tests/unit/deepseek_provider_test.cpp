@@ -100,6 +100,8 @@ TEST(DeepSeekStream, RecordedReasoningStream) {
 TEST(DeepSeekError, OpenAiEnvelope) {
   auto error = provider("deepseek").parse_error(402, R"({"error":{"message":"Insufficient Balance","type":"unknown_error","param":null,"code":"invalid_request_error"}})");
   EXPECT_EQ(error.message, "Insufficient Balance");
+  EXPECT_EQ(error.type, "invalid_request_error");  // not DeepSeek's "unknown_error"
+  EXPECT_EQ(error.code, "invalid_request_error");
   error = provider("deepseek").parse_error(400, R"({"error":{"message":"This model's maximum context length is 65536 tokens. However, you requested 70000 tokens.","type":"invalid_request_error","param":null,"code":"invalid_request_error"}})");
   EXPECT_TRUE(error.context_length_exceeded);
   EXPECT_EQ(provider("deepseek").parse_error(503, "Server overloaded").type, "server_error");

@@ -63,6 +63,7 @@ TEST(PerplexityError, OpenAiEnvelope) {
   const auto error = provider("perplexity-ai").parse_error(
       400, R"({"error":{"message":"Invalid model 'sonar-huge'. Permitted models can be found in the documentation.","type":"invalid_model","code":400}})");
   EXPECT_EQ(error.message.rfind("Invalid model", 0), 0u);
-  EXPECT_EQ(error.type, "invalid_model");
-  EXPECT_EQ(error.code, "400");
+  // Perplexity's own type is no OpenAI type: the status names the type, and its word becomes the code.
+  EXPECT_EQ(error.type, "invalid_request_error");
+  EXPECT_EQ(error.code, "invalid_model");
 }

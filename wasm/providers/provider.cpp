@@ -20,4 +20,13 @@ void SseStreamTranslator::feed(std::string_view bytes, std::string& out) {
   }
 }
 
+std::optional<Error> refuse_unmappable(const json& body, std::string_view provider) {
+  const std::string name(provider);
+  if (auto n = find_int64(body, "n"); n && *n != 1) return unsupported_parameter(name + " returns one choice; 'n' must be 1", "n");
+  if (const json* bias = find(body, "logit_bias"); bias != nullptr && !bias->is_null() && !(bias->is_object() && bias->empty())) {
+    return unsupported_parameter(name + " has no logit_bias, and dropping it would change the answer", "logit_bias");
+  }
+  return std::nullopt;
+}
+
 }  // namespace llmroute::providers

@@ -57,6 +57,11 @@ std::vector<std::string> unhandled_fields(const json& body, const std::array<std
   return out;
 }
 
+// What a provider with one choice and no token steering cannot be asked without changing the
+// answer: n other than 1, a non-empty logit_bias. Refused before any call, naming the provider;
+// nullopt when the request asks for neither.
+std::optional<Error> refuse_unmappable(const json& body, std::string_view provider);
+
 // What a translated answer needs to know that the provider's answer does not say.
 struct AnswerContext {
   std::int64_t now_ms = 0;  // for "created", when the provider gives no time

@@ -53,7 +53,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
   body["model"] = std::string(model);
   body["max_tokens"] = request.max_output_tokens.value_or(kDefaultMaxTokens);
 
-  if (auto n = find_int64(in, "n"); n && *n != 1) return unsupported_parameter("anthropic returns one choice; 'n' must be 1", "n");
+  if (auto refused = refuse_unmappable(in, "anthropic")) return *refused;
   if (const json* format = find_object(in, "response_format")) {
     const std::string* type = find_string(*format, "type");
     if (type == nullptr || *type != "text") {

@@ -106,7 +106,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
                  "the target aws-bedrock/" + std::string(model) + " must name its region: aws-bedrock/{region}/{modelId}", {}};
   }
   const json& in = request.body;
-  if (auto n = find_int64(in, "n"); n && *n != 1) return unsupported_parameter("bedrock returns one choice; 'n' must be 1", "n");
+  if (auto refused = refuse_unmappable(in, "bedrock")) return *refused;
   if (const json* format = find_object(in, "response_format")) {
     const std::string* type = find_string(*format, "type");
     if (type == nullptr || *type != "text") {

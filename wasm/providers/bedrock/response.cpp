@@ -94,6 +94,10 @@ UpstreamError parse_error(int status, std::string_view body) {
   const std::string& m = out.message;
   out.context_length_exceeded = contains(m, "too long") || contains(m, "too many input tokens") || contains(m, "context window");
   if (out.context_length_exceeded) out.code = "context_length_exceeded";
+  // Not the client's doing: a model id this account cannot use ("The provided model identifier is
+  // invalid.", HTTP 400), or the model failing on Bedrock's side (424 ModelErrorException). Another
+  // target may serve the same request.
+  out.target_fault = status == 424 || contains(m, "model identifier is invalid");
   return out;
 }
 

@@ -153,7 +153,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
   json body = json::object();
   body["model"] = std::string(model);
 
-  if (auto n = find_int64(in, "n"); n && *n != 1) return unsupported_parameter("cohere returns one choice; 'n' must be 1", "n");
+  if (auto refused = refuse_unmappable(in, "cohere")) return *refused;
   for (const auto& [from, to, min, max] : {std::tuple{"temperature", "temperature", 0.0, 1.0},
                                            std::tuple{"top_p", "p", kMinTopP, kMaxTopP},
                                            std::tuple{"frequency_penalty", "frequency_penalty", 0.0, 1.0},

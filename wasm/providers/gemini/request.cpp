@@ -223,7 +223,7 @@ Result<json> translate_tool_choice(const json& choice) {
 Result<json> generation_config(const ChatRequest& request) {
   const json& in = request.body;
   json config = json::object();
-  if (auto n = find_int64(in, "n"); n && *n != 1) return unsupported_parameter("llmroute returns one choice from gemini; 'n' must be 1", "n");
+  if (auto refused = refuse_unmappable(in, "gemini")) return *refused;
   if (request.max_output_tokens) config["maxOutputTokens"] = *request.max_output_tokens;
   for (const SameField& field : kSameFields) {
     if (const json* v = find(in, field.openai); v != nullptr && v->is_number()) config[std::string(field.gemini)] = *v;

@@ -1,6 +1,9 @@
 #include "model/openai_format.hpp"
 #include "providers/openai/openai.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 namespace llmroute::providers::openai {
 
 namespace {
@@ -188,6 +191,17 @@ UpstreamError parse_error(int status, std::string_view body) {
     }
   }
   if (out.message.empty()) out.message = "the provider answered HTTP " + std::to_string(status);
+  // A dialect's own vocabulary (Perplexity's invalid_model, DeepSeek's unknown_error) means nothing
+  // to an OpenAI client: only OpenAI's types pass, the rest are named from the status.
+  static constexpr std::string_view kOpenAiTypes[] = {"invalid_request_error", "authentication_error", "permission_error",
+                                                      "not_found_error",       "rate_limit_error",     "insufficient_quota",
+                                                      "server_error",          "requests",             "tokens"};
+  if (!out.type.empty() && std::find(std::begin(kOpenAiTypes), std::end(kOpenAiTypes), out.type) == std::end(kOpenAiTypes)) {
+    // Kept as the code when the code says less (none, or the status again as a number).
+    const bool code_is_number = !out.code.empty() && std::all_of(out.code.begin(), out.code.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (out.code.empty() || code_is_number) out.code = out.type;
+    out.type.clear();
+  }
   if (out.type.empty()) {
     out.type = status == 401 ? "authentication_error"
                : status == 403 ? "permission_error"
