@@ -2,11 +2,14 @@
 // route, translate it for the provider, take a ~1 KB answer, read its usage and price it.
 //   BM_CoreCycle      through the C++ API (what the logic costs)
 //   BM_AbiCycle       through the exported C ABI with JSON events, as the Worker drives it
-//   BM_ParseRequest   the parse alone, as a baseline for the rest
+//   BM_AbiStreamCycle a streamed call through the C ABI, per upstream event
+// Each stage on its own is in stages_bench.cpp.
 #include <benchmark/benchmark.h>
 
 #include <string>
+#include <vector>
 
+#include "bench_inputs.hpp"
 #include "llmroute.h"
 #include "support/core_harness.hpp"
 #include "util/sha256.hpp"
@@ -15,44 +18,8 @@ using namespace llmroute;
 
 namespace {
 
-// ~2 KB: a system prompt, a few turns, a tool, as agents send them.
-std::string two_kb_request() {
-  std::string filler;
-  while (filler.size() < 1400) filler += "The quick brown fox jumps over the lazy dog. ";
-  json body = {
-      {"model", "chat"},
-      {"messages",
-       {{{"role", "system"}, {"content", "You are a concise assistant for an operations team. " + filler}},
-        {{"role", "user"}, {"content", "What changed in the last deploy?"}},
-        {{"role", "assistant"}, {"content", "Two services were updated: billing and search."}},
-        {{"role", "user"}, {"content", "Summarise the billing change in one sentence."}}}},
-      {"temperature", 0.2},
-      {"max_tokens", 256},
-      {"tools", {{{"type", "function"}, {"function", {{"name", "lookup_deploy"}, {"parameters", {{"type", "object"}}}}}}}},
-  };
-  return body.dump();
-}
-
-// ~1 KB answer.
-std::string one_kb_answer() {
-  std::string text;
-  while (text.size() < 600) text += "Billing now retries failed card payments twice before alerting. ";
-  json answer = json::parse(test_support::openai_answer(520, 140, 256));
-  answer["choices"][0]["message"]["content"] = text;
-  return answer.dump();
-}
-
-const std::string kRequest = two_kb_request();
-const std::string kAnswer = one_kb_answer();
-
-void BM_ParseRequest(benchmark::State& state) {
-  for (auto _ : state) {
-    auto request = parse_chat_request(kRequest, RequestLimits{});
-    benchmark::DoNotOptimize(request);
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kRequest.size()));
-}
-BENCHMARK(BM_ParseRequest);
+const std::string kRequest = bench::two_kb_request();
+const std::string kAnswer = bench::one_kb_answer();
 
 void BM_CoreCycle(benchmark::State& state) {
   auto router = test_support::make_router(test_support::kTwoTargetConfig);
@@ -89,6 +56,41 @@ void BM_AbiCycle(benchmark::State& state) {
   llmroute_router_free(router);
 }
 BENCHMARK(BM_AbiCycle);
+
+// A streamed call through the C ABI: one llmroute_call_feed per upstream event, each leaving a
+// respond_bytes action as JSON, which is what the Worker pays per chunk on top of the translation.
+void BM_AbiStreamCycle(benchmark::State& state) {
+  json doc;
+  doc["config"] = json::parse(test_support::kTwoTargetConfig);
+  doc["config"]["keys"] = json::array({{{"name", "bench"}, {"sha256", to_hex(sha256("llmr_bench_key"))}}});
+  doc["environment"] = {{"gateway_base_url", test_support::kGatewayUrl}, {"secrets_set", {"OPENAI_API_KEY"}}};
+  const std::string router_doc = doc.dump();
+  const std::int32_t router = llmroute_router_new(router_doc.data(), router_doc.size());
+  json streamed = json::parse(kRequest);
+  streamed["stream"] = true;
+  const std::string request = streamed.dump();
+  const std::vector<std::string> events = bench::openai_stream();
+  std::size_t bytes = 0;
+  for (const auto& e : events) bytes += e.size();
+  const std::string meta = R"({"api_key":"llmr_bench_key"})";
+  const std::string start = R"({"type":"client_request_received","now_ms":1000,"seed":1})";
+  const std::string head = R"({"type":"upstream_responded","attempt":1,"now_ms":1010,"status":200,"headers":{"content-type":"text/event-stream"}})";
+  const std::string end = R"({"type":"upstream_ended","attempt":1,"now_ms":1020})";
+  for (auto _ : state) {
+    const std::int32_t call = llmroute_call_new(router, meta.data(), meta.size(), request.data(), request.size());
+    llmroute_call_step(call, start.data(), start.size());
+    llmroute_call_step(call, head.data(), head.size());
+    for (const auto& e : events) llmroute_call_feed(call, 1, reinterpret_cast<const std::uint8_t*>(e.data()), e.size());
+    if (llmroute_call_step(call, end.data(), end.size()) != 0) state.SkipWithError("the stream did not end");
+    benchmark::DoNotOptimize(llmroute_result_len());
+    llmroute_call_free(call);
+  }
+  llmroute_router_free(router);
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
+  state.counters["ns_per_chunk"] = benchmark::Counter(static_cast<double>(events.size()) * 1e-9,
+                                                      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_AbiStreamCycle);
 
 }  // namespace
 
