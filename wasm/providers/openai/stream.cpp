@@ -9,6 +9,23 @@ namespace llmroute::providers::openai {
 
 namespace {
 
+// Whether a "usage" member may hold counts. llmroute always asks for usage, so OpenAI writes
+// "usage":null into every chunk but the last: those need no parse (a full parse per chunk was
+// most of the cost of relaying a stream). False positives only cost a parse.
+bool may_carry_usage(std::string_view data) {
+  constexpr std::string_view kKey = "\"usage\"";
+  for (auto at = data.find(kKey); at != std::string_view::npos; at = data.find(kKey, at + kKey.size())) {
+    std::size_t i = at + kKey.size();
+    auto skip_space = [&] { while (i < data.size() && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r')) ++i; };
+    skip_space();
+    if (i >= data.size() || data[i] != ':') return true;
+    ++i;
+    skip_space();
+    if (data.substr(i, 4) != "null") return true;
+  }
+  return false;
+}
+
 // OpenAI's own stream is already what the client wants: events are re-framed as they come, and
 // only read when they may carry usage or an error.
 class VerbatimStream final : public SseStreamTranslator {
@@ -21,7 +38,7 @@ class VerbatimStream final : public SseStreamTranslator {
       complete_ = true;
       return;
     }
-    const bool maybe_usage = event.data.find("\"usage\"") != std::string::npos;
+    const bool maybe_usage = may_carry_usage(event.data);
     const bool maybe_error = event.data.find("\"error\"") != std::string::npos;
     bool usage_only = false;
     if (maybe_usage || maybe_error) {
