@@ -15,6 +15,7 @@
 #include "providers/registry.hpp"
 #include "support/core_harness.hpp"
 #include "support/event_stream_frames.hpp"
+#include "util/sse.hpp"
 
 using namespace llmroute;
 
@@ -214,6 +215,26 @@ BENCHMARK_CAPTURE(stream_translation, anthropic, "anthropic", anthropic_stream)-
 BENCHMARK_CAPTURE(stream_translation, gemini, "google-ai-studio", gemini_stream)->Name("BM_Stage_StreamTranslate/google-ai-studio");
 BENCHMARK_CAPTURE(stream_translation, groq, "groq", groq_stream)->Name("BM_Stage_StreamTranslate/groq");
 BENCHMARK_CAPTURE(stream_translation, bedrock, "aws-bedrock", bedrock_stream)->Name("BM_Stage_StreamTranslate/aws-bedrock");
+
+// The floor under every stream translator: the same OpenAI events through the SSE decoder alone.
+void BM_Baseline_SseDecode(benchmark::State& state) {
+  const std::vector<std::string> events = bench::openai_stream();
+  std::size_t bytes = 0;
+  for (const auto& e : events) bytes += e.size();
+  std::vector<SseEvent> decoded;
+  for (auto _ : state) {
+    SseDecoder decoder;
+    for (const auto& e : events) {
+      decoded.clear();
+      decoder.feed(e, decoded);
+      benchmark::DoNotOptimize(decoded);
+    }
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
+  state.counters["ns_per_chunk"] = benchmark::Counter(static_cast<double>(events.size()) * 1e-9,
+                                                      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_Baseline_SseDecode);
 
 void BM_Stage_Pricing(benchmark::State& state) {
   const auto router = bench_router();

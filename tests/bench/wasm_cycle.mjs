@@ -9,34 +9,16 @@ import { gzipSync } from "node:zlib";
 
 import { answer, config, environment, meta, request } from "../support/cycle_inputs.mjs";
 import { compileModule, newCore, wasmPath } from "../support/load_core.mjs";
+import { makeJsBaseline, makeWasmCycle } from "./cycle_fns.mjs";
 
 const quick = process.argv.includes("--quick");
 const batches = quick ? 5 : 31;
 const perBatch = quick ? 200 : 2000;
-const encoder = new TextEncoder();
 
 const core = newCore();
-const router = core.routerNew({ config, environment }).handle;
-const requestBytes = encoder.encode(request);
-
-function wasmCycle() {
-  // The client body arrives as bytes, the upstream answer too: both cross as raw bytes.
-  const call = core.callNew(router, meta, requestBytes).handle;
-  const sent = core.step(call, { type: "client_request_received", now_ms: 1000, seed: 1 });
-  core.step(call, { type: "upstream_responded", attempt: 1, now_ms: 1010, status: 200, headers: { "content-type": "application/json" } });
-  core.feed(call, 1, encoder.encode(answer));
-  const done = core.step(call, { type: "upstream_ended", attempt: 1, now_ms: 1020 });
-  core.callFree(call);
-  if (sent.actions.length !== 1 || !done.done) throw new Error("the cycle did not complete");
-}
-
-function jsBaseline() {
-  const doc = JSON.parse(request);
-  doc.model = "gpt-4o-mini";
-  const upstream = JSON.stringify(doc);
-  const parsed = JSON.parse(answer);
-  if (!upstream || !parsed.usage) throw new Error("baseline broke");
-}
+const inputs = { config, environment, meta, request, answer };
+const wasmCycle = makeWasmCycle(core, inputs);
+const jsBaseline = makeJsBaseline(inputs);
 
 function medianNs(fn) {
   for (let i = 0; i < perBatch; i++) fn();  // warm up
