@@ -4,6 +4,7 @@
 // is the median over rounds, and each round measures the figure and its baseline one after the other.
 //   node tests/bench/suite.mjs [--smoke] [--json FILE]
 //   --smoke: one short round of everything (CI runs it, to prove the suite still works)
+//   --only native,sizes,workerd,load: some sections only
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -25,6 +26,8 @@ const autocannon = requireFromWorker("autocannon");
 const args = process.argv.slice(2);
 const smoke = args.includes("--smoke");
 const jsonOut = args.includes("--json") ? args[args.indexOf("--json") + 1] : null;
+const only = args.includes("--only") ? new Set(args[args.indexOf("--only") + 1].split(",")) : null;
+const wanted = (section) => only === null || only.has(section);
 
 // How much of everything: smoke proves the suite runs; full gives figures worth reading.
 const plan = smoke
@@ -266,7 +269,7 @@ async function loadSection() {
       const r = results[i];
       rows.push({ section: "Worker under load", figure: `added CPU per request: ${c.name}`, value: median(r.added) / 1e3, unit: "µs", target: c.target, targetKind: "max",
         baseline: median(r.base) / 1e3, baselineLabel: "passthrough Worker's CPU per request", ratio: median(r.run) / median(r.base),
-        note: `llmroute ${(median(r.run) / 1e3).toFixed(0)} µs/request, ${median(r.rps).toFixed(0)} requests/s` });
+        note: `llmroute ${(median(r.run) / 1e3).toFixed(0)} µs/request, ${median(r.rps).toFixed(0)} requests/s; added over ${r.added.length} rounds: ${(Math.min(...r.added) / 1e3).toFixed(0)} to ${(Math.max(...r.added) / 1e3).toFixed(0)} µs` });
     }
   } finally {
     await llmroute.dispose();
@@ -319,10 +322,10 @@ function printTable() {
   console.log(lines.join("\n"));
 }
 
-nativeSection();
-sizeSection();
-await workerdCycleSection();
-await loadSection();
+if (wanted("native")) nativeSection();
+if (wanted("sizes")) sizeSection();
+if (wanted("workerd")) await workerdCycleSection();
+if (wanted("load")) await loadSection();
 printTable();
 log(`done (${smoke ? "smoke" : "full"} mode)`);
 if (jsonOut) {
