@@ -32,7 +32,7 @@ const wanted = (section) => only === null || only.has(section);
 // How much of everything: smoke proves the suite runs; full gives figures worth reading.
 const plan = smoke
   ? { nativeRounds: 1, nativeMinTime: 0.01, cycleRounds: 1, cyclesPerRequest: 200, loadRounds: 1, loadSeconds: 1, instantiations: 5 }
-  : { nativeRounds: 5, nativeMinTime: 0.2, cycleRounds: 7, cyclesPerRequest: 400, loadRounds: 5, loadSeconds: 4, instantiations: 50 };
+  : { nativeRounds: 3, nativeMinTime: 0.1, cycleRounds: 7, cyclesPerRequest: 400, loadRounds: 5, loadSeconds: 4, instantiations: 50 };
 const LOAD_CONNECTIONS = 8;
 
 // The targets of issue 8.
