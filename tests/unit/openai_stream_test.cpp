@@ -80,7 +80,7 @@ TEST(OpenAiStream, NullUsageChunksPassAndTheCountsAreRead) {
   const std::string upstream =
       "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}],\"usage\":null}\n\n"
       "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\" : null}\n\n"
-      "data: {\"choices\":[],\"usage\" :\n{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}\n\n"
+      "data: {\"choices\":[],\"usage\" :\t{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}\n\n"
       "data: [DONE]\n\n";
   const Translated t = translate(upstream, false, 5);
   EXPECT_TRUE(t.complete);
