@@ -5,6 +5,7 @@
 //   node tests/bench/suite.mjs [--smoke] [--json FILE]
 //   --smoke: one short round of everything (CI runs it, to prove the suite still works)
 //   --only native,sizes,workerd,load: some sections only
+//   --cases plain,streaming,fallback,budget: some load cases only
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -28,6 +29,7 @@ const smoke = args.includes("--smoke");
 const jsonOut = args.includes("--json") ? args[args.indexOf("--json") + 1] : null;
 const only = args.includes("--only") ? new Set(args[args.indexOf("--only") + 1].split(",")) : null;
 const wanted = (section) => only === null || only.has(section);
+const loadCases = args.includes("--cases") ? new Set(args[args.indexOf("--cases") + 1].split(",")) : null;
 
 // How much of everything: smoke proves the suite runs; full gives figures worth reading.
 const plan = smoke
@@ -138,11 +140,22 @@ function cpuNs(pids) {
   return total;
 }
 
-/** Starts a Worker and returns it with the workerd processes it brought. */
+/**
+ * Starts a Worker and returns it with the workerd processes it brought. wrangler starts two per
+ * Worker (its proxy and the Worker's own), the second a moment after the first is ready: wait until
+ * none has appeared for a while, or the next Worker started would be charged with it.
+ */
 async function startWith(start) {
   const before = workerdPids();
   const worker = await start();
-  const pids = new Set([...workerdPids()].filter((pid) => !before.has(pid)));
+  const fresh = () => new Set([...workerdPids()].filter((pid) => !before.has(pid)));
+  let pids = fresh();
+  for (let stableMs = 0, waitedMs = 0; stableMs < 1500 && waitedMs < 15000; waitedMs += 250) {
+    await sleep(250);
+    const now = fresh();
+    stableMs = now.size === pids.size ? stableMs + 250 : 0;
+    pids = now;
+  }
   if (pids.size === 0) throw new Error("no workerd process appeared for the Worker");
   return { ...worker, pids };
 }
@@ -231,12 +244,12 @@ async function loadSection() {
     const routed = (model, key, extra) => ({ worker: llmroute, path: "/v1/chat/completions", headers: auth(key), body: body(model, extra) });
     const direct = (extra) => ({ worker: passthrough, path: "/", headers: { "content-type": "application/json" }, body: body("gpt-4o-mini", extra) });
     const cases = [
-      { name: "plain", run: routed("chat", TEST_CLIENT_KEY), base: direct(), target: TARGETS.addedCpuPlainUs },
-      { name: "streaming", run: routed("chat", TEST_CLIENT_KEY, { stream: true }), base: direct({ stream: true }), target: TARGETS.addedCpuPlainUs },
-      { name: "one fallback (503, then 200)", run: routed("fallback", TEST_CLIENT_KEY), base: direct(), target: TARGETS.addedCpuFallbackUs,
+      { id: "plain", name: "plain", run: routed("chat", TEST_CLIENT_KEY), base: direct(), target: TARGETS.addedCpuPlainUs },
+      { id: "streaming", name: "streaming", run: routed("chat", TEST_CLIENT_KEY, { stream: true }), base: direct({ stream: true }), target: TARGETS.addedCpuPlainUs },
+      { id: "fallback", name: "one fallback (503, then 200)", run: routed("fallback", TEST_CLIENT_KEY), base: direct(), target: TARGETS.addedCpuFallbackUs,
         fault: { provider: "openai", model: "gpt-4o-mini", status: 503, times: "Infinity" } },
-      { name: "budget and rate-limit checks", run: routed("chat", BUDGET_KEY), base: direct(), target: TARGETS.addedCpuPlainUs },
-    ];
+      { id: "budget", name: "budget and rate-limit checks", run: routed("chat", BUDGET_KEY), base: direct(), target: TARGETS.addedCpuPlainUs },
+    ].filter((c) => loadCases === null || loadCases.has(c.id));
     // CPU per 2xx request of one bounded autocannon run.
     const sample = async ({ worker, path, headers, body: payload }, fault) => {
       if (fault) emulator.addFault(fault);
