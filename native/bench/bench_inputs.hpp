@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "support/core_harness.hpp"
+#include "util/sha256.hpp"
 
 namespace llmroute::bench {
 
@@ -14,6 +15,18 @@ inline std::string words(std::size_t at_least) {
   std::string out;
   while (out.size() < at_least) out += "Billing now retries failed card payments twice before alerting. ";
   return out;
+}
+
+// The client key of the benchmarks that go through authentication.
+inline constexpr const char* kClientKey = "llmr_bench_key";
+
+// The router_new document of the two-target config, with kClientKey's hash as its one key.
+inline json router_doc() {
+  json doc;
+  doc["config"] = json::parse(test_support::kTwoTargetConfig);
+  doc["config"]["keys"] = json::array({{{"name", "bench"}, {"sha256", to_hex(sha256(kClientKey))}}});
+  doc["environment"] = {{"gateway_base_url", test_support::kGatewayUrl}, {"secrets_set", {"OPENAI_API_KEY"}}};
+  return doc;
 }
 
 // ~2 KB: a system prompt, a few turns, a tool, as agents send them.

@@ -131,14 +131,10 @@ BENCHMARK(BM_Stage_RequestParse);
 
 // Authenticating the client key: a SHA-256 and a constant-time pass over every configured hash.
 void BM_Stage_Authenticate(benchmark::State& state) {
-  json doc;
-  doc["config"] = json::parse(test_support::kTwoTargetConfig);
-  doc["config"]["keys"] = json::array({{{"name", "bench"}, {"sha256", to_hex(sha256("llmr_bench_key"))}}});
-  doc["environment"] = {{"gateway_base_url", test_support::kGatewayUrl}, {"secrets_set", {"OPENAI_API_KEY"}}};
   std::vector<ConfigProblem> problems;
-  const auto router = core::Router::create(doc, problems);
+  const auto router = core::Router::create(bench::router_doc(), problems);
   for (auto _ : state) {
-    auto key = router->authenticate("llmr_bench_key");
+    auto key = router->authenticate(bench::kClientKey);
     benchmark::DoNotOptimize(key);
   }
 }
