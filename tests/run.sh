@@ -17,8 +17,11 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLLMROUTE_SANITIZE=ON -DLLMRO
 cmake --build build-asan -j "$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j "$jobs")
 
-echo "== benchmark smoke run"
-build/llmroute_bench --benchmark_min_time=0.01 >/dev/null
+echo "== benchmark suite, smoke mode (proves it runs; timings are reported, never asserted)"
+node tests/bench/suite.mjs --smoke >/dev/null
+
+echo "== sizes of llmroute.wasm and the Worker bundle against their budgets"
+node tests/bench/sizes.mjs --check
 
 echo "== wasm module, emulator and Worker tests (node --test)"
 node --test tests/wasm/ tests/emulator_selftest/ tests/worker/

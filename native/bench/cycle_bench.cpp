@@ -2,57 +2,35 @@
 // route, translate it for the provider, take a ~1 KB answer, read its usage and price it.
 //   BM_CoreCycle      through the C++ API (what the logic costs)
 //   BM_AbiCycle       through the exported C ABI with JSON events, as the Worker drives it
-//   BM_ParseRequest   the parse alone, as a baseline for the rest
+//   BM_AbiStreamCycle a streamed call through the C ABI, per upstream event
+// Each stage on its own is in stages_bench.cpp.
 #include <benchmark/benchmark.h>
 
 #include <string>
+#include <vector>
 
+#include "bench_inputs.hpp"
 #include "llmroute.h"
 #include "support/core_harness.hpp"
-#include "util/sha256.hpp"
 
 using namespace llmroute;
 
 namespace {
 
-// ~2 KB: a system prompt, a few turns, a tool, as agents send them.
-std::string two_kb_request() {
-  std::string filler;
-  while (filler.size() < 1400) filler += "The quick brown fox jumps over the lazy dog. ";
-  json body = {
-      {"model", "chat"},
-      {"messages",
-       {{{"role", "system"}, {"content", "You are a concise assistant for an operations team. " + filler}},
-        {{"role", "user"}, {"content", "What changed in the last deploy?"}},
-        {{"role", "assistant"}, {"content", "Two services were updated: billing and search."}},
-        {{"role", "user"}, {"content", "Summarise the billing change in one sentence."}}}},
-      {"temperature", 0.2},
-      {"max_tokens", 256},
-      {"tools", {{{"type", "function"}, {"function", {{"name", "lookup_deploy"}, {"parameters", {{"type", "object"}}}}}}}},
-  };
-  return body.dump();
-}
+const std::string kRequest = bench::two_kb_request();
+const std::string kAnswer = bench::one_kb_answer();
 
-// ~1 KB answer.
-std::string one_kb_answer() {
-  std::string text;
-  while (text.size() < 600) text += "Billing now retries failed card payments twice before alerting. ";
-  json answer = json::parse(test_support::openai_answer(520, 140, 256));
-  answer["choices"][0]["message"]["content"] = text;
-  return answer.dump();
+// What the Worker passes for one call answered by its first attempt: the request's metadata, then
+// the start, the upstream head (with `content_type`) and the end, as JSON events.
+struct AbiEvents {
+  std::string meta, start, head, end;
+};
+AbiEvents abi_events(const std::string& content_type) {
+  return {json{{"api_key", bench::kClientKey}}.dump(),
+          R"({"type":"client_request_received","now_ms":1000,"seed":1})",
+          R"({"type":"upstream_responded","attempt":1,"now_ms":1010,"status":200,"headers":{"content-type":")" + content_type + R"("}})",
+          R"({"type":"upstream_ended","attempt":1,"now_ms":1020})"};
 }
-
-const std::string kRequest = two_kb_request();
-const std::string kAnswer = one_kb_answer();
-
-void BM_ParseRequest(benchmark::State& state) {
-  for (auto _ : state) {
-    auto request = parse_chat_request(kRequest, RequestLimits{});
-    benchmark::DoNotOptimize(request);
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kRequest.size()));
-}
-BENCHMARK(BM_ParseRequest);
 
 void BM_CoreCycle(benchmark::State& state) {
   auto router = test_support::make_router(test_support::kTwoTargetConfig);
@@ -67,28 +45,49 @@ void BM_CoreCycle(benchmark::State& state) {
 BENCHMARK(BM_CoreCycle);
 
 void BM_AbiCycle(benchmark::State& state) {
-  json doc;
-  doc["config"] = json::parse(test_support::kTwoTargetConfig);
-  doc["config"]["keys"] = json::array({{{"name", "bench"}, {"sha256", to_hex(sha256("llmr_bench_key"))}}});
-  doc["environment"] = {{"gateway_base_url", test_support::kGatewayUrl}, {"secrets_set", {"OPENAI_API_KEY"}}};
-  const std::string router_doc = doc.dump();
+  const std::string router_doc = bench::router_doc().dump();
   const std::int32_t router = llmroute_router_new(router_doc.data(), router_doc.size());
-  const std::string meta = R"({"api_key":"llmr_bench_key"})";
-  const std::string start = R"({"type":"client_request_received","now_ms":1000,"seed":1})";
-  const std::string head = R"({"type":"upstream_responded","attempt":1,"now_ms":1010,"status":200,"headers":{"content-type":"application/json"}})";
-  const std::string end = R"({"type":"upstream_ended","attempt":1,"now_ms":1020})";
+  const AbiEvents e = abi_events("application/json");
   for (auto _ : state) {
-    const std::int32_t call = llmroute_call_new(router, meta.data(), meta.size(), kRequest.data(), kRequest.size());
-    llmroute_call_step(call, start.data(), start.size());
-    llmroute_call_step(call, head.data(), head.size());
+    const std::int32_t call = llmroute_call_new(router, e.meta.data(), e.meta.size(), kRequest.data(), kRequest.size());
+    llmroute_call_step(call, e.start.data(), e.start.size());
+    llmroute_call_step(call, e.head.data(), e.head.size());
     llmroute_call_feed(call, 1, reinterpret_cast<const std::uint8_t*>(kAnswer.data()), kAnswer.size());
-    llmroute_call_step(call, end.data(), end.size());
+    llmroute_call_step(call, e.end.data(), e.end.size());
     benchmark::DoNotOptimize(llmroute_result_len());
     llmroute_call_free(call);
   }
   llmroute_router_free(router);
 }
 BENCHMARK(BM_AbiCycle);
+
+// A streamed call through the C ABI: one llmroute_call_feed per upstream event, each leaving a
+// respond_bytes action as JSON, which is what the Worker pays per chunk on top of the translation.
+void BM_AbiStreamCycle(benchmark::State& state) {
+  const std::string router_doc = bench::router_doc().dump();
+  const std::int32_t router = llmroute_router_new(router_doc.data(), router_doc.size());
+  json streamed = json::parse(kRequest);
+  streamed["stream"] = true;
+  const std::string request = streamed.dump();
+  const std::vector<std::string> events = bench::openai_stream();
+  std::size_t bytes = 0;
+  for (const auto& event : events) bytes += event.size();
+  const AbiEvents e = abi_events("text/event-stream");
+  for (auto _ : state) {
+    const std::int32_t call = llmroute_call_new(router, e.meta.data(), e.meta.size(), request.data(), request.size());
+    llmroute_call_step(call, e.start.data(), e.start.size());
+    llmroute_call_step(call, e.head.data(), e.head.size());
+    for (const auto& event : events) llmroute_call_feed(call, 1, reinterpret_cast<const std::uint8_t*>(event.data()), event.size());
+    if (llmroute_call_step(call, e.end.data(), e.end.size()) != 0) state.SkipWithError("the stream did not end");
+    benchmark::DoNotOptimize(llmroute_result_len());
+    llmroute_call_free(call);
+  }
+  llmroute_router_free(router);
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
+  state.counters["ns_per_chunk"] = benchmark::Counter(static_cast<double>(events.size()) * 1e-9,
+                                                      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_AbiStreamCycle);
 
 }  // namespace
 

@@ -1,75 +1,55 @@
-// The core's full routed cycle through the built llmroute.wasm, driven from JavaScript exactly as
-// the Worker drives it (worker/src/core.mjs), beside a pure-JS baseline measured in the same run:
-// JSON.parse of the request, JSON.stringify of the upstream body, JSON.parse of the answer, which is
-// the least any JavaScript router must do. Prints medians over batches and their ratio.
-//   node tests/bench/wasm_cycle.mjs [--quick]
-import { performance } from "node:perf_hooks";
+// The core's full routed cycle through llmroute.wasm in Node, driven exactly as the Worker drives
+// it (worker/src/core.mjs), beside a pure-JS baseline measured in the same run. Also the tool for
+// comparing builds: give other modules (e.g. a build with other flags) and each is measured in the
+// same interleaved rounds. Times are CPU time of this process (process.cpuUsage), less disturbed by
+// other work on a shared machine than wall time; medians over batches and rounds.
+//   node tests/bench/wasm_cycle.mjs [--quick] [other.wasm ...]
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
 import { answer, config, environment, meta, request } from "../support/cycle_inputs.mjs";
-import { compileModule, newCore, wasmPath } from "../support/load_core.mjs";
+import { newCore, wasmPath } from "../support/load_core.mjs";
+import { makeJsBaseline, makeWasmCycle } from "./cycle_fns.mjs";
 
-const quick = process.argv.includes("--quick");
-const batches = quick ? 5 : 31;
-const perBatch = quick ? 200 : 2000;
-const encoder = new TextEncoder();
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const modules = [wasmPath, ...args.filter((a) => a.endsWith(".wasm"))];
+const batches = quick ? 5 : 15;
+const perBatch = quick ? 100 : 500;
+const rounds = quick ? 2 : 5;
 
-const core = newCore();
-const router = core.routerNew({ config, environment }).handle;
-const requestBytes = encoder.encode(request);
+const inputs = { config, environment, meta, request, answer };
+const contenders = [
+  ...modules.map((path) => ({ label: path, run: makeWasmCycle(newCore(new WebAssembly.Module(readFileSync(path))), inputs), samples: [] })),
+  { label: "JS baseline: parse request, stringify upstream body, parse answer", run: makeJsBaseline(inputs), samples: [] },
+];
 
-function wasmCycle() {
-  // The client body arrives as bytes, the upstream answer too: both cross as raw bytes.
-  const call = core.callNew(router, meta, requestBytes).handle;
-  const sent = core.step(call, { type: "client_request_received", now_ms: 1000, seed: 1 });
-  core.step(call, { type: "upstream_responded", attempt: 1, now_ms: 1010, status: 200, headers: { "content-type": "application/json" } });
-  core.feed(call, 1, encoder.encode(answer));
-  const done = core.step(call, { type: "upstream_ended", attempt: 1, now_ms: 1020 });
-  core.callFree(call);
-  if (sent.actions.length !== 1 || !done.done) throw new Error("the cycle did not complete");
-}
+const cpuNs = () => { const u = process.cpuUsage(); return (u.user + u.system) * 1e3; };
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-function jsBaseline() {
-  const doc = JSON.parse(request);
-  doc.model = "gpt-4o-mini";
-  const upstream = JSON.stringify(doc);
-  const parsed = JSON.parse(answer);
-  if (!upstream || !parsed.usage) throw new Error("baseline broke");
-}
-
-function medianNs(fn) {
-  for (let i = 0; i < perBatch; i++) fn();  // warm up
+function batchMedianNs(fn) {
   const samples = [];
   for (let b = 0; b < batches; b++) {
-    const t0 = performance.now();
+    const start = cpuNs();
     for (let i = 0; i < perBatch; i++) fn();
-    samples.push(((performance.now() - t0) * 1e6) / perBatch);
+    samples.push((cpuNs() - start) / perBatch);
   }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1];
+  return median(samples);
 }
 
-// Interleave so that both see the same machine conditions.
-const wasm = [];
-const base = [];
-for (let round = 0; round < 3; round++) {
-  wasm.push(medianNs(wasmCycle));
-  base.push(medianNs(jsBaseline));
+for (const c of contenders) for (let i = 0; i < perBatch; i++) c.run();  // warm up (and tier up)
+// Interleave so that every contender sees the same machine conditions.
+for (let round = 0; round < rounds; round++) for (const c of contenders) c.samples.push(batchMedianNs(c.run));
+
+const base = median(contenders.at(-1).samples);
+console.log("| cycle | CPU per cycle | ratio to JS baseline | module size (raw, gzip -9) |");
+console.log("| --- | --- | --- | --- |");
+for (const c of contenders) {
+  const ns = median(c.samples);
+  let size = "";
+  if (c.label.endsWith(".wasm")) {
+    const raw = readFileSync(c.label);
+    size = `${(raw.length / 1024).toFixed(1)} KB, ${(gzipSync(raw, { level: 9 }).length / 1024).toFixed(1)} KB`;
+  }
+  console.log(`| ${c.label} | ${(ns / 1000).toFixed(1)} µs | ${(ns / base).toFixed(2)}x | ${size} |`);
 }
-const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
-const wasmNs = med(wasm);
-const baseNs = med(base);
-
-const t0 = performance.now();
-const instances = quick ? 5 : 50;
-for (let i = 0; i < instances; i++) newCore(compileModule());
-const instantiateMs = (performance.now() - t0) / instances;
-
-const raw = readFileSync(wasmPath);
-console.log("| measure | value | ratio to JS baseline |");
-console.log("| --- | --- | --- |");
-console.log(`| core cycle through llmroute.wasm (median) | ${(wasmNs / 1000).toFixed(1)} µs | ${(wasmNs / baseNs).toFixed(2)}x |`);
-console.log(`| JS baseline: parse request, stringify upstream body, parse answer | ${(baseNs / 1000).toFixed(1)} µs | 1.00x |`);
-console.log(`| compile + instantiate the module | ${instantiateMs.toFixed(2)} ms | |`);
-console.log(`| llmroute.wasm size | ${raw.length} B raw, ${gzipSync(raw, { level: 9 }).length} B gzip | |`);

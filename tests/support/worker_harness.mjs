@@ -51,16 +51,17 @@ export function withTestKeys(config) {
  *   secrets: Worker secrets (default: the OpenAI key only); config: the routing config, passed
  *   through the LLMROUTE_CONFIG var (default: the bundled one), with the test keys added; a string
  *   is passed as is, to test invalid JSON. persist: a folder keeping the Durable Object's SQLite
- *   state across starts (default: none kept).
+ *   state across starts (default: none kept). inspectorPort: open the DevTools inspector on this
+ *   loopback port (for profiling; default: none).
  */
-export async function startLlmroute({ gatewayUrl, secrets = { OPENAI_API_KEY: TEST_SECRETS.OPENAI_API_KEY }, config = bundledConfig, persist = false }) {
+export async function startLlmroute({ gatewayUrl, secrets = { OPENAI_API_KEY: TEST_SECRETS.OPENAI_API_KEY }, config = bundledConfig, persist = false, inspectorPort = null }) {
   const bindings = { AI_GATEWAY_BASE_URL: { type: "plain_text", value: gatewayUrl } };
   for (const [name, value] of Object.entries(secrets)) bindings[name] = { type: "secret_text", value };
   bindings.LLMROUTE_CONFIG = { type: "plain_text", value: typeof config === "string" ? config : JSON.stringify(withTestKeys(config)) };
   const worker = await unstable_startWorker({
     config: `${root}wrangler.toml`,
     bindings,
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, logLevel: process.env.LLMROUTE_TEST_LOG_LEVEL ?? "none" },
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: inspectorPort ? { hostname: "127.0.0.1", port: inspectorPort } : false, persist, watch: false, logLevel: process.env.LLMROUTE_TEST_LOG_LEVEL ?? "none" },
   });
   await worker.ready;
   const url = await worker.url;

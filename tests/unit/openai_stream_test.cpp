@@ -88,6 +88,22 @@ TEST(OpenAiStream, SameOutputWhateverTheSplit) {
   }
 }
 
+// With include_usage OpenAI writes "usage":null into every chunk but the last; those are relayed
+// without being parsed, and the counts of the last are still read, in any spacing.
+TEST(OpenAiStream, NullUsageChunksPassAndTheCountsAreRead) {
+  const std::string upstream =
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}],\"usage\":null}\n\n"
+      "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\" : null}\n\n"
+      "data: {\"choices\":[],\"usage\" :\t{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}\n\n"
+      "data: [DONE]\n\n";
+  const Translated t = translate(upstream, false, 5);
+  EXPECT_TRUE(t.complete);
+  EXPECT_TRUE(t.has_usage);
+  EXPECT_EQ(t.usage.completion_tokens, 2);
+  EXPECT_EQ(t.out.find("prompt_tokens"), std::string::npos);  // the client did not ask for it
+  EXPECT_NE(t.out.find("\"usage\":null"), std::string::npos);  // the others pass as they came
+}
+
 TEST(OpenAiStream, ErrorsAndCutsAreReported) {
   Translated t = translate("data: {\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\"}}\n\n", true, 5);
   EXPECT_TRUE(t.error);

@@ -10,6 +10,23 @@ namespace llmroute::providers::openai {
 
 namespace {
 
+// Whether a "usage" member may hold counts. llmroute always asks for usage, so OpenAI writes
+// "usage":null into every chunk but the last: those need no parse (a full parse per chunk was
+// most of the cost of relaying a stream). False positives only cost a parse.
+bool may_carry_usage(std::string_view data) {
+  constexpr std::string_view kKey = "\"usage\"";
+  for (auto at = data.find(kKey); at != std::string_view::npos; at = data.find(kKey, at + kKey.size())) {
+    std::size_t i = at + kKey.size();
+    auto skip_space = [&] { while (i < data.size() && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r')) ++i; };
+    skip_space();
+    if (i >= data.size() || data[i] != ':') return true;
+    ++i;
+    skip_space();
+    if (data.substr(i, 4) != "null") return true;
+  }
+  return false;
+}
+
 // OpenAI's own stream is already what the client wants: events are re-framed as they come, and
 // only read when they may carry usage or an error.
 class VerbatimStream final : public SseStreamTranslator {
@@ -22,11 +39,11 @@ class VerbatimStream final : public SseStreamTranslator {
       complete_ = true;
       return;
     }
-    // Asked for usage, OpenAI writes "usage":null on every chunk before the last: nothing to read.
+    // The "usage":null OpenAI writes on every chunk but the last is not relayed to a client that
+    // did not ask for usage.
     constexpr std::string_view kNullUsage = ",\"usage\":null";
-    const std::size_t null_usage = event.data.find(kNullUsage);
-    const bool maybe_usage = null_usage == std::string::npos ? event.data.find("\"usage\"") != std::string::npos
-                                                             : event.data.find("\"usage\"", null_usage + kNullUsage.size()) != std::string::npos;
+    const std::size_t null_usage = options_.include_usage ? std::string::npos : event.data.find(kNullUsage);
+    const bool maybe_usage = may_carry_usage(event.data);
     const bool maybe_error = event.data.find("\"error\"") != std::string::npos;
     bool usage_only = false;
     bool usage_read = false;
