@@ -184,6 +184,9 @@ class Call {
                            std::string reason = {}, std::string detail = {}) const;
   void fail_attempt(AwaitingUpstream& awaiting, Failure failure, std::int64_t now_ms);
   void move_on(std::size_t after, std::int64_t now_ms);
+  bool admitted(std::size_t candidate, std::int64_t now_ms);
+  void record_health(const AwaitingUpstream& awaiting, const Failure* failure, std::int64_t now_ms);
+  bool larger_context_left(std::size_t failed, bool pass_over);
   void succeed(AwaitingUpstream& awaiting, providers::Answer answer, std::int64_t now_ms);
   void answer_client_error(AwaitingUpstream& awaiting, const providers::UpstreamError& error, std::int64_t now_ms);
   void exhausted(std::int64_t now_ms, std::string_view why);
@@ -204,6 +207,8 @@ class Call {
   std::int64_t last_event_ms_ = 0;  // feed() carries no time: failures found there use this
   std::optional<std::int64_t> shortest_retry_after_ms_;
   std::optional<Error> untranslatable_;     // why the last skipped target could not take the request
+  int circuit_open_skips_ = 0;              // candidates passed over because their circuit was open
+  std::optional<std::int64_t> circuit_retry_at_ms_;  // the soonest of those circuits lets a request through
   std::string reservation_id_;
 
   Pcg32 rng_{0};
