@@ -176,7 +176,9 @@ void check_route_references(const Config& config, Checker& check) {
     std::string path;
   };
   std::map<std::string, std::vector<Reference>, std::less<>> edges;
-  for (const auto& [name, route] : config.routes) {
+  for (const auto& entry : config.routes) {
+    const std::string& name = entry.first;  // named, not bound: lambdas of clang 14 cannot capture bindings
+    const Route& route = entry.second;
     const std::string route_path = key_path("$.routes", name);
     auto collect = [&](const std::vector<Target>& targets, const std::string& at) {
       for (std::size_t i = 0; i < targets.size(); ++i) {

@@ -47,9 +47,9 @@ std::vector<std::size_t> weighted_order(const std::vector<Target>& targets, Pcg3
 
 bool matches(const RouteCondition& when, const ChatRequest& request, const Plan& plan) {
   if (!when.keys.empty() && std::find(when.keys.begin(), when.keys.end(), plan.key) == when.keys.end()) return false;
-  for (const auto& [name, expected] : when.metadata) {
+  for (const auto& wanted : when.metadata) {
     const bool found = std::any_of(plan.metadata.begin(), plan.metadata.end(), [&](const auto& entry) {
-      return iequals(entry.first, name) && entry.second == expected;
+      return iequals(entry.first, wanted.first) && entry.second == wanted.second;  // names in any case, values exactly
     });
     if (!found) return false;
   }
