@@ -6,25 +6,14 @@
 #include "support/core_harness.hpp"
 
 using namespace llmroute;
+using test_support::has_problem;
+using test_support::problems_of;
 using namespace llmroute::core;
 using test_support::make_router;
 
 namespace {
 
 const ClientKey kAnyone{"test-key", {}, {"*"}, {"*"}, false};
-
-std::vector<ConfigProblem> problems_of(const std::string& config_json) {
-  std::vector<ConfigProblem> problems;
-  parse_config(json::parse(config_json), problems);
-  return problems;
-}
-
-bool has_problem(const std::vector<ConfigProblem>& problems, std::string_view path, std::string_view fragment) {
-  for (const auto& p : problems) {
-    if (p.path == path && p.message.find(fragment) != std::string::npos) return true;
-  }
-  return false;
-}
 
 Plan plan_for(const std::shared_ptr<const Router>& router, const std::string& body, std::uint64_t seed = 0,
               RequestMetadata metadata = {}, const ClientKey& key = kAnyone) {

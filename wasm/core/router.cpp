@@ -45,6 +45,27 @@ std::vector<std::size_t> weighted_order(const std::vector<Target>& targets, Pcg3
   return out;
 }
 
+// Sorts usable candidates by `key` (stable: ties keep their order), skipped ones after them all;
+// returns the usable ones as "label=<describe(key)>, ..." for the plan's decisions.
+template <typename Key, typename Describe>
+std::string order_usable_by(std::vector<Candidate>& candidates, Key key, Describe describe) {
+  std::vector<std::pair<std::int64_t, Candidate>> keyed;
+  for (Candidate& c : candidates) {
+    const std::int64_t k = c.skip_reason.empty() ? key(c) : 0;
+    keyed.emplace_back(k, std::move(c));
+  }
+  std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
+    return std::make_pair(!a.second.skip_reason.empty(), a.first) < std::make_pair(!b.second.skip_reason.empty(), b.first);
+  });
+  std::string order;
+  candidates.clear();
+  for (auto& entry : keyed) {
+    if (entry.second.skip_reason.empty()) order += (order.empty() ? "" : ", ") + entry.second.target.label() + "=" + describe(entry.first);
+    candidates.push_back(std::move(entry.second));
+  }
+  return order;
+}
+
 bool matches(const RouteCondition& when, const ChatRequest& request, const Plan& plan) {
   if (!when.keys.empty() && std::find(when.keys.begin(), when.keys.end(), plan.key) == when.keys.end()) return false;
   for (const auto& wanted : when.metadata) {
@@ -201,26 +222,15 @@ std::vector<Candidate> Router::expand_route(const Route& route, const ChatReques
 // config's default when it names none), dearest last; unpriced ones after every priced one.
 void Router::order_by_cost(std::vector<Candidate>& candidates, const ChatRequest& request, const Route& route,
                            Plan& plan) const {
+  constexpr std::int64_t kUnpriced = std::numeric_limits<std::int64_t>::max();
   const std::int64_t max_output = request.max_output_tokens.value_or(config_.limits.default_max_output_tokens);
-  auto cost = [&](const Candidate& c) -> std::int64_t {
-    const ModelPrice* price = find_price(prices_, c.target.provider, c.target.model);
-    return price == nullptr ? std::numeric_limits<std::int64_t>::max()
-                            : worst_case_micro_usd(*price, request.estimated_prompt_tokens, max_output);
-  };
-  std::vector<std::pair<std::int64_t, Candidate>> keyed;
-  for (Candidate& c : candidates) keyed.emplace_back(c.skip_reason.empty() ? cost(c) : std::numeric_limits<std::int64_t>::max(), std::move(c));
-  std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
-    return std::make_pair(!a.second.skip_reason.empty(), a.first) < std::make_pair(!b.second.skip_reason.empty(), b.first);
-  });
-  std::string order;
-  candidates.clear();
-  for (auto& [micro_usd, c] : keyed) {
-    if (c.skip_reason.empty()) {
-      order += (order.empty() ? "" : ", ") + c.target.label() + "=" +
-               (micro_usd == std::numeric_limits<std::int64_t>::max() ? std::string("unpriced") : "$" + format_scaled(micro_usd, kMicroScale));
-    }
-    candidates.push_back(std::move(c));
-  }
+  const std::string order = order_usable_by(
+      candidates,
+      [&](const Candidate& c) {
+        const ModelPrice* price = find_price(prices_, c.target.provider, c.target.model);
+        return price == nullptr ? kUnpriced : worst_case_micro_usd(*price, request.estimated_prompt_tokens, max_output);
+      },
+      [](std::int64_t micro_usd) { return micro_usd == kUnpriced ? std::string("unpriced") : "$" + format_scaled(micro_usd, kMicroScale); });
   plan.decisions.push_back("route " + route.name + ": cheapest first: " + order);
 }
 
@@ -228,19 +238,9 @@ void Router::order_by_cost(std::vector<Candidate>& candidates, const ChatRequest
 // measured, then the fastest.
 void Router::order_by_latency(std::vector<Candidate>& candidates, const Route& route, Plan& plan) const {
   plan.depends_on_seed_or_health = true;
-  std::vector<std::pair<std::int64_t, Candidate>> keyed;
-  for (Candidate& c : candidates) keyed.emplace_back(health_->latency_ms(c.target.label()).value_or(-1), std::move(c));
-  std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
-    return std::make_pair(!a.second.skip_reason.empty(), a.first) < std::make_pair(!b.second.skip_reason.empty(), b.first);
-  });
-  std::string order;
-  candidates.clear();
-  for (auto& [latency, c] : keyed) {
-    if (c.skip_reason.empty()) {
-      order += (order.empty() ? "" : ", ") + c.target.label() + "=" + (latency < 0 ? std::string("unmeasured") : std::to_string(latency) + "ms");
-    }
-    candidates.push_back(std::move(c));
-  }
+  const std::string order = order_usable_by(
+      candidates, [&](const Candidate& c) { return health_->latency_ms(c.target.label()).value_or(-1); },
+      [](std::int64_t latency) { return latency < 0 ? std::string("unmeasured") : std::to_string(latency) + "ms"; });
   plan.decisions.push_back("route " + route.name + ": fastest first: " + order);
 }
 
