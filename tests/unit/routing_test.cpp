@@ -2,6 +2,8 @@
 // last resort, capability skips, context-length fallback and seeded load balancing in the trace.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/call.hpp"
 #include "support/core_harness.hpp"
 
@@ -201,4 +203,118 @@ TEST(Routing, ObservedLatencyFeedsTheFastestStrategy) {
   EXPECT_EQ(timed_call(200), "gpt-4o-mini");  // unmeasured goes first
   EXPECT_EQ(timed_call(200), "gpt-4o-mini");  // now the faster one
   EXPECT_EQ(router->health().latency_ms("openai/gpt-4o"), 900);
+}
+
+namespace {
+
+const char* kHedgedConfig = R"({"routes": {"hedged": {"hedge_after_ms": 500, "targets": [
+  {"model": "openai/gpt-4o-mini", "timeout_ms": 5000}, {"model": "openai/gpt-4o", "timeout_ms": 5000}]}}})";
+
+template <typename T>
+int count_actions(const std::vector<Action>& actions) {
+  return static_cast<int>(std::count_if(actions.begin(), actions.end(), [](const Action& a) { return std::holds_alternative<T>(a); }));
+}
+
+}  // namespace
+
+TEST(Hedging, TheHedgeWinsWhenItAnswersFirst) {
+  CallDriver d(make_router(kHedgedConfig), hello("hedged"));
+  EXPECT_EQ(sent_model(d.start()), "gpt-4o-mini");
+  EXPECT_EQ(d.call->next_deadline_ms(), d.now_ms + 500);  // the hedge is due before the attempt's timeout
+  const auto hedge = d.fire_timer();
+  EXPECT_EQ(sent_model(hedge), "gpt-4o");
+  EXPECT_EQ(sent(hedge)->attempt, 2);
+  d.now_ms += 100;
+  const auto actions = d.answer(2, 200, openai_answer(10, 5));
+  const CancelUpstream* cancel = find_action<CancelUpstream>(actions);
+  ASSERT_NE(cancel, nullptr);
+  EXPECT_EQ(cancel->attempt, 1);
+  const Respond* respond = find_action<Respond>(actions);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(header(*respond, "x-llmroute-model"), "gpt-4o");
+  EXPECT_EQ(header(*respond, "x-llmroute-attempts"),
+            "openai/gpt-4o-mini;outcome=cancelled;status=0;ms=600;reason=hedge_lost, openai/gpt-4o;outcome=ok;status=200;ms=100");
+  const RecordUsage* record = find_action<RecordUsage>(actions);
+  ASSERT_NE(record, nullptr);
+  EXPECT_EQ(record->attempts, 2);  // both were sent: both are accounted
+  EXPECT_TRUE(d.call->done());
+}
+
+TEST(Hedging, TheFirstAttemptWinsWhenItAnswersFirst) {
+  CallDriver d(make_router(kHedgedConfig), hello("hedged"));
+  d.start();
+  d.fire_timer();
+  d.now_ms += 50;
+  const auto actions = d.answer(1, 200, openai_answer(10, 5));
+  const CancelUpstream* cancel = find_action<CancelUpstream>(actions);
+  ASSERT_NE(cancel, nullptr);
+  EXPECT_EQ(cancel->attempt, 2);
+  const Respond* respond = find_action<Respond>(actions);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(header(*respond, "x-llmroute-model"), "gpt-4o-mini");
+  EXPECT_EQ(header(*respond, "x-llmroute-attempts"),
+            "openai/gpt-4o;outcome=cancelled;status=0;ms=50;reason=hedge_lost, openai/gpt-4o-mini;outcome=ok;status=200;ms=550");
+  // A late event of the cancelled hedge changes nothing.
+  EXPECT_TRUE(d.answer(2, 200, openai_answer(10, 5)).empty());
+}
+
+TEST(Hedging, NoHedgeOnceTheHeadHasCome) {
+  CallDriver d(make_router(kHedgedConfig), hello("hedged"));
+  d.start();
+  d.now_ms += 100;
+  d.step(UpstreamResponded{1, d.now_ms, 200, std::nullopt});
+  EXPECT_EQ(d.call->next_deadline_ms(), d.now_ms - 100 + 5000);  // only the attempt's own timeout
+  EXPECT_EQ(sent(d.fire_timer()), nullptr);
+}
+
+TEST(Hedging, AFailedFirstAttemptLeavesTheHedgeRacingAlone) {
+  CallDriver d(make_router(kHedgedConfig), hello("hedged"));
+  d.start();
+  d.fire_timer();
+  d.now_ms += 10;
+  const auto failed = d.answer(1, 503, R"({"error":{"message":"overloaded"}})");
+  EXPECT_EQ(count_actions<SendUpstream>(failed), 0);  // no retry while the hedge is out
+  EXPECT_EQ(d.call->next_deadline_ms(), d.now_ms - 10 + 5000);  // the hedge's timeout
+  const auto done = d.answer(2, 200, openai_answer(10, 5));
+  const Respond* respond = find_action<Respond>(done);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(header(*respond, "x-llmroute-attempts"),
+            "openai/gpt-4o-mini;outcome=retryable_error;status=503;ms=510;reason=status_503, openai/gpt-4o;outcome=ok;status=200;ms=10");
+}
+
+TEST(Hedging, AFailedHedgeIsDroppedAndTheFirstAttemptGoesOn) {
+  CallDriver d(make_router(kHedgedConfig), hello("hedged"));
+  d.start();
+  d.fire_timer();
+  d.now_ms += 20;
+  const auto dropped = d.step(UpstreamResponded{2, d.now_ms, 500, std::nullopt});
+  ASSERT_NE(find_action<CancelUpstream>(dropped), nullptr);
+  EXPECT_EQ(find_action<CancelUpstream>(dropped)->attempt, 2);
+  EXPECT_EQ(d.call->next_deadline_ms(), d.now_ms - 520 + 5000);  // no second hedge
+  const auto done = d.answer(1, 200, openai_answer(10, 5));
+  const Respond* respond = find_action<Respond>(done);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(header(*respond, "x-llmroute-attempts"),
+            "openai/gpt-4o;outcome=retryable_error;status=500;ms=20;reason=status_500, openai/gpt-4o-mini;outcome=ok;status=200;ms=520");
+}
+
+TEST(Hedging, AStreamHedgesUntilTheFirstHead) {
+  CallDriver d(make_router(kHedgedConfig), R"({"model":"hedged","stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  d.start();
+  EXPECT_EQ(sent_model(d.fire_timer()), "gpt-4o");
+  d.now_ms += 30;
+  const auto head = d.step(UpstreamResponded{2, d.now_ms, 200, std::nullopt});
+  ASSERT_NE(find_action<CancelUpstream>(head), nullptr);
+  EXPECT_EQ(find_action<CancelUpstream>(head)->attempt, 1);
+  d.call->feed(2, test_support::openai_stream());
+  const auto streamed = d.step(UpstreamEnded{2, d.now_ms});  // with the actions the bytes produced
+  const RespondHead* respond_head = find_action<RespondHead>(streamed);
+  ASSERT_NE(respond_head, nullptr);
+  std::string trace;
+  for (const auto& [name, value] : respond_head->headers) {
+    if (name == "x-llmroute-attempts") trace = value;
+  }
+  EXPECT_EQ(trace, "openai/gpt-4o-mini;outcome=cancelled;status=0;ms=530;reason=hedge_lost, openai/gpt-4o;outcome=ok;status=200;ms=30");
+  EXPECT_EQ(count_actions<RespondEnd>(streamed), 1);
+  EXPECT_TRUE(d.call->done());
 }

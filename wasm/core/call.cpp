@@ -72,7 +72,12 @@ std::optional<Action> Call::poll_action() {
 }
 
 std::optional<std::int64_t> Call::next_deadline_ms() const {
-  if (const auto* awaiting = std::get_if<AwaitingUpstream>(&state_)) return awaiting->deadline_ms;
+  if (const auto* awaiting = std::get_if<AwaitingUpstream>(&state_)) {
+    std::int64_t next = awaiting->deadline_ms;
+    if (hedge_) next = std::min(next, hedge_->deadline_ms);
+    if (const auto due = hedge_due_ms()) next = std::min(next, *due);
+    return next;
+  }
   if (const auto* streaming = std::get_if<Streaming>(&state_)) return streaming->idle_deadline_ms;
   if (const auto* backing_off = std::get_if<BackingOff>(&state_)) return backing_off->until_ms;
   return std::nullopt;
@@ -144,8 +149,10 @@ std::int64_t Call::worst_case_micro_usd_of_plan() const {
 }
 
 void Call::on_responded(const UpstreamResponded& e) {
+  if (hedge_ && hedge_->attempt == e.attempt) return on_hedge_responded(e);
   auto* awaiting = std::get_if<AwaitingUpstream>(&state_);
   if (awaiting == nullptr || awaiting->attempt != e.attempt || awaiting->status != 0) return;
+  if (hedge_ && e.status >= 200 && e.status < 300) drop_hedge(e.now_ms);  // the first attempt answered first
   awaiting->status = e.status;
   awaiting->retry_after_ms = e.retry_after_ms;
   if (e.status >= 200 && e.status < 300) {
@@ -161,6 +168,9 @@ void Call::on_ended(const UpstreamEnded& e) {
   if (auto* streaming = std::get_if<Streaming>(&state_)) {
     if (streaming->attempt == e.attempt) end_stream(*streaming, e.now_ms);
     return;
+  }
+  if (hedge_ && hedge_->attempt == e.attempt) {
+    return fail_hedge({AttemptOutcome::NetworkError, 0, "no_response", "the body ended before any head", {}}, e.now_ms);
   }
   auto* awaiting = std::get_if<AwaitingUpstream>(&state_);
   if (awaiting == nullptr || awaiting->attempt != e.attempt) return;
@@ -224,6 +234,12 @@ void Call::on_failed(const UpstreamFailed& e) {
     }
     return;
   }
+  if (hedge_ && hedge_->attempt == e.attempt) {
+    const bool timeout = e.cause == FailureCause::Timeout;
+    return fail_hedge({timeout ? AttemptOutcome::Timeout : AttemptOutcome::NetworkError, 0, timeout ? "timeout" : "network",
+                       timeout ? "the attempt timed out" : "the connection failed", {}},
+                      e.now_ms);
+  }
   auto* awaiting = std::get_if<AwaitingUpstream>(&state_);
   if (awaiting == nullptr || awaiting->attempt != e.attempt) return;
   if (e.cause == FailureCause::Timeout) {
@@ -235,7 +251,14 @@ void Call::on_failed(const UpstreamFailed& e) {
 }
 
 void Call::on_timer(const TimerFired& e) {
+  if (hedge_ && e.now_ms >= hedge_->deadline_ms) {
+    actions_.push_back(CancelUpstream{hedge_->attempt});
+    fail_hedge({AttemptOutcome::Timeout, 0, "timeout", "no answer head in time", {}}, e.now_ms);
+  }
   if (auto* awaiting = std::get_if<AwaitingUpstream>(&state_)) {
+    if (const auto due = hedge_due_ms(); due && e.now_ms >= *due && e.now_ms < awaiting->deadline_ms) {
+      return start_hedge(*awaiting, e.now_ms);
+    }
     if (e.now_ms < awaiting->deadline_ms) return;  // early: nothing is due yet
     actions_.push_back(CancelUpstream{awaiting->attempt});
     const std::int64_t waited = awaiting->deadline_ms - awaiting->sent_ms;
@@ -269,6 +292,7 @@ void Call::on_disconnected(const ClientDisconnected& e) {
     actions_.push_back(CancelUpstream{awaiting->attempt});
     router_->health().record_abandoned(plan_.candidates[awaiting->candidate].target.label());
   }
+  if (hedge_) drop_hedge(e.now_ms);
   record(RecordUsage{plan_.key, plan_.route, {}, {}, 499, "client_disconnected", attempts_sent_, {}, {},
                                  e.now_ms - started_ms_});
   state_ = Done{};
@@ -381,27 +405,32 @@ std::vector<providers::Header> Call::answer_headers(const Candidate& candidate) 
 // ---- steps ----------------------------------------------------------------------------------------
 
 void Call::start_attempt(std::size_t index, std::int64_t now_ms) {
-  const Candidate& candidate = plan_.candidates[index];
   const std::int64_t request_deadline = started_ms_ + plan_.deadline_ms;
   if (now_ms >= request_deadline) return exhausted(now_ms, "deadline");
   if (!admitted(index, now_ms)) return move_on(index + 1, now_ms);
+  AwaitingUpstream awaiting;
+  if (!send_attempt(index, now_ms, awaiting)) return move_on(index + 1, now_ms);
+  state_ = std::move(awaiting);
+}
 
+// Builds the request for candidate `index` and orders it sent. False when this target cannot take
+// the request as asked (say, a parameter it lacks): it is skipped, with the reason, and that reason
+// is answered if no other target can serve.
+bool Call::send_attempt(std::size_t index, std::int64_t now_ms, AwaitingUpstream& awaiting) {
+  const Candidate& candidate = plan_.candidates[index];
   auto built = candidate.provider->build_request(request_, candidate.target.model,
                                                 router_->request_context(*candidate.provider, now_ms));
   if (!built) {
-    // This target cannot serve the request as asked (say, a parameter it lacks): skip it, say why,
-    // and answer that reason if no other target can.
     untranslatable_ = built.take_error();
     trace_.push_back({candidate.target.label(), AttemptOutcome::Skipped, 0, 0, untranslatable_->code, untranslatable_->message, {}});
-    return move_on(index + 1, now_ms);
+    return false;
   }
   ++tries_[index];
   ++attempts_sent_;
-  AwaitingUpstream awaiting;
   awaiting.attempt = attempts_sent_;
   awaiting.candidate = index;
   awaiting.sent_ms = now_ms;
-  awaiting.deadline_ms = std::min(now_ms + candidate.target.timeout_ms, request_deadline);
+  awaiting.deadline_ms = std::min(now_ms + candidate.target.timeout_ms, started_ms_ + plan_.deadline_ms);
   awaiting.dropped = std::move(built->dropped);
 
   SendUpstream send;
@@ -412,7 +441,73 @@ void Call::start_attempt(std::size_t index, std::int64_t now_ms) {
   send.body = std::move(built->body);
   send.deadline_ms = awaiting.deadline_ms;
   actions_.push_back(std::move(send));
-  state_ = std::move(awaiting);
+  return true;
+}
+
+// ---- hedging: a second attempt races a slow first one; the first answer head wins ----------------
+
+// When the attempt in flight has waited long enough for a hedge, if the route hedges and this call
+// has not yet: no head has come, and a next candidate exists.
+std::optional<std::int64_t> Call::hedge_due_ms() const {
+  const auto* awaiting = std::get_if<AwaitingUpstream>(&state_);
+  if (plan_.hedge_after_ms <= 0 || hedged_ || hedge_ || awaiting == nullptr || awaiting->status != 0) return std::nullopt;
+  return awaiting->sent_ms + plan_.hedge_after_ms;
+}
+
+void Call::start_hedge(const AwaitingUpstream& primary, std::int64_t now_ms) {
+  hedged_ = true;
+  for (std::size_t i = primary.candidate + 1; i < plan_.candidates.size(); ++i) {
+    Candidate& c = plan_.candidates[i];
+    if (!c.skip_reason.empty() || c.last_resort || !admitted(i, now_ms)) continue;
+    AwaitingUpstream hedge;
+    if (send_attempt(i, now_ms, hedge)) {
+      hedge_ = std::move(hedge);
+      return;
+    }
+    c.skip_reason = untranslatable_->code;  // traced once: not tried again when the call moves on
+  }
+}
+
+void Call::on_hedge_responded(const UpstreamResponded& e) {
+  if (hedge_->status != 0) return;
+  if (e.status < 200 || e.status >= 300) {
+    // The first attempt may still answer: the hedge is simply given up. Only the provider's own
+    // trouble counts against its circuit.
+    actions_.push_back(CancelUpstream{hedge_->attempt});
+    const bool retryable = is_retryable_status(plan_.candidates[hedge_->candidate].target.retry, e.status);
+    return fail_hedge({retryable ? AttemptOutcome::RetryableError : AttemptOutcome::TargetError, e.status,
+                       "status_" + std::to_string(e.status), {}, e.retry_after_ms},
+                      e.now_ms);
+  }
+  // The hedge answered first: the first attempt is cancelled, and the hedge goes on in its place.
+  auto& primary = std::get<AwaitingUpstream>(state_);
+  actions_.push_back(CancelUpstream{primary.attempt});
+  trace_.push_back(record_for(primary, AttemptOutcome::Cancelled, e.now_ms, "hedge_lost"));
+  router_->health().record_abandoned(plan_.candidates[primary.candidate].target.label());
+  AwaitingUpstream winner = std::move(*hedge_);
+  hedge_.reset();
+  state_ = std::move(winner);
+  on_responded(e);
+}
+
+void Call::fail_hedge(Failure failure, std::int64_t now_ms) {
+  AttemptRecord record = record_for(*hedge_, failure.outcome, now_ms, failure.reason, failure.detail);
+  record.status = failure.status;
+  trace_.push_back(std::move(record));
+  if (failure.outcome == AttemptOutcome::TargetError && failure.status >= 400 && failure.status < 500) {
+    router_->health().record_abandoned(plan_.candidates[hedge_->candidate].target.label());
+  } else {
+    record_health(*hedge_, &failure, now_ms);
+  }
+  hedge_.reset();
+}
+
+// The attempt in state_ answered (or the call ended): the hedge is cancelled and traced as such.
+void Call::drop_hedge(std::int64_t now_ms) {
+  actions_.push_back(CancelUpstream{hedge_->attempt});
+  trace_.push_back(record_for(*hedge_, AttemptOutcome::Cancelled, now_ms, "hedge_lost"));
+  router_->health().record_abandoned(plan_.candidates[hedge_->candidate].target.label());
+  hedge_.reset();
 }
 
 AttemptRecord Call::record_for(const AwaitingUpstream& awaiting, AttemptOutcome outcome, std::int64_t now_ms, std::string reason,
@@ -428,6 +523,14 @@ void Call::fail_attempt(AwaitingUpstream& awaiting, Failure failure, std::int64_
   AttemptRecord record = record_for(awaiting, failure.outcome, now_ms, failure.reason, failure.detail);
   record.status = failure.status;
   record_health(awaiting, &failure, now_ms);
+  if (hedge_) {
+    // A hedge is already racing: it carries on alone, in place of retries of this one.
+    trace_.push_back(std::move(record));
+    AwaitingUpstream next = std::move(*hedge_);
+    hedge_.reset();
+    state_ = std::move(next);
+    return;
+  }
 
   const bool retryable = failure.outcome == AttemptOutcome::RetryableError || failure.outcome == AttemptOutcome::Timeout ||
                          failure.outcome == AttemptOutcome::NetworkError;
@@ -604,6 +707,7 @@ void Call::exhausted(std::int64_t now_ms, std::string_view why) {
 }
 
 void Call::finish(Respond respond, RecordUsage usage) {
+  if (hedge_) drop_hedge(last_event_ms_);
   if (!plan_.route.empty()) respond.headers.push_back({"x-llmroute-route", plan_.route});
   respond.headers.push_back({"x-llmroute-attempts", format_attempts_header(trace_)});
   actions_.push_back(std::move(respond));

@@ -252,8 +252,9 @@ void parse_route(const std::string& name, const json& value, const std::string& 
                  Route& out, Checker& check) {
   out.name = name;
   if (!value.is_object()) return check.problem(path, "must be an object with a targets list");
-  check.only_known_keys(value, path, {"targets", "strategy", "rules", "last_resort", "deadline_ms", "budgets"});
+  check.only_known_keys(value, path, {"targets", "strategy", "rules", "last_resort", "hedge_after_ms", "deadline_ms", "budgets"});
   check.integer(value, "deadline_ms", path, 1, kMaxTimeoutMs, out.deadline_ms);
+  check.integer(value, "hedge_after_ms", path, 1, kMaxTimeoutMs, out.hedge_after_ms);
   parse_budgets(value, path, out.budgets, check);
   if (const json* strategy = find(value, "strategy")) {
     const std::string* text = strategy->get_ptr<const json::string_t*>();

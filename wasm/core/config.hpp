@@ -66,6 +66,7 @@ struct Route {
   std::vector<Target> targets;  // for conditional: the default when no rule matches
   std::vector<RouteRule> rules;
   std::optional<Target> last_resort;  // tried only when every candidate's circuit is open
+  std::int64_t hedge_after_ms = 0;    // > 0: no answer head by then, and the next candidate is tried too
   std::int64_t deadline_ms = 120000;  // bounds every attempt, retry and backoff of one request together
   std::vector<Budget> budgets{};      // spend limits of the route, whoever calls it
 };

@@ -251,7 +251,10 @@ std::optional<Error> Router::expand(const std::string& name, const ClientKey& ke
       return Error{ErrorKind::Client, 403, "permission_error", "route_not_allowed",
                    "the key '" + key.name + "' may not use the route '" + route.name + "'", "model"};
     }
-    if (single) plan.route = route.name;
+    if (single) {
+      plan.route = route.name;
+      plan.hedge_after_ms = route.hedge_after_ms;
+    }
     plan.deadline_ms = std::max(plan.deadline_ms, route.deadline_ms);
     for (const Budget& budget : route.budgets) plan.route_budgets.emplace_back(route.name, budget);
     plan.entries.push_back({&route, {}});

@@ -37,6 +37,7 @@ struct Plan {
   std::string route;  // route name, or empty for provider/model and models lists
   std::vector<Candidate> candidates;
   std::int64_t deadline_ms = 0;  // for the whole request, relative to its start
+  std::int64_t hedge_after_ms = 0;  // of the route: when to race the next candidate (0 = never)
   std::vector<Budget> key_budgets;        // of the client key
   std::vector<std::pair<std::string, Budget>> route_budgets;  // route name, budget
   std::int64_t requests_per_minute = 0;   // of the client key; 0 = no limit
