@@ -2,6 +2,7 @@
 // Each export is a noexcept shell over a helper that returns a Result.
 #include "llmroute.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -73,6 +74,9 @@ class HandleTable {
   std::vector<Slot> slots_;
 };
 
+
+constexpr std::size_t kMaxMetadataEntries = 16;
+constexpr std::size_t kMaxMetadataBytes = 256;
 
 HandleTable<std::shared_ptr<const core::Router>> g_routers;
 HandleTable<std::unique_ptr<core::Call>> g_calls;
@@ -388,11 +392,31 @@ std::int32_t what_if(const core::Router& router, const json& query) {
     total.reasoning_tokens = std::min(token_count(*usage, "reasoning_tokens"), total.completion_tokens);
   }
   const std::int64_t requests = find_int64(query, "requests").value_or(1);
+  // Every provider/model the route may answer with: its targets, its rules' and last resort's, and
+  // those of the routes it nests (validated free of cycles; `seen` keeps each route once anyway).
+  std::vector<const Target*> targets;
+  std::vector<std::string> seen;
+  auto collect = [&](auto&& self, const Route& r) -> void {
+    if (std::find(seen.begin(), seen.end(), r.name) != seen.end()) return;
+    seen.push_back(r.name);
+    auto add = [&](const Target& t) {
+      if (!t.route.empty()) {
+        if (auto nested = router.config().routes.find(t.route); nested != router.config().routes.end()) self(self, nested->second);
+      } else if (std::none_of(targets.begin(), targets.end(), [&](const Target* have) { return have->label() == t.label(); })) {
+        targets.push_back(&t);
+      }
+    };
+    for (const Target& t : r.targets) add(t);
+    for (const RouteRule& rule : r.rules) for (const Target& t : rule.targets) add(t);
+    if (r.last_resort) add(*r.last_resort);
+  };
+  collect(collect, route->second);
   g_result = "{\"route\":";
   append_json_string(g_result, *route_name);
   g_result += ",\"candidates\":[";
   bool first = true;
-  for (const Target& target : route->second.targets) {
+  for (const Target* target_ptr : targets) {
+    const Target& target = *target_ptr;
     const Cost cost = price_usage_of_requests(router.prices(), target.provider, target.model, total, requests);
     g_result += first ? "{\"target\":" : ",{\"target\":";
     first = false;
@@ -419,6 +443,29 @@ std::int32_t router_query(std::int32_t router_handle, std::string_view text) {
   return set_error(LLMROUTE_ERR_INVALID, client_error("unknown query; known: what_if", "query", "invalid_value", 400));
 }
 
+// The request metadata of the call's meta ({"metadata": {"name": "value"}}) for conditional routes:
+// flat string entries, a bounded number, as AI Gateway's own cf-aig-metadata.
+Result<core::RequestMetadata> request_metadata(const json& meta) {
+  core::RequestMetadata out;
+  const json* metadata = find(meta, "metadata");
+  if (metadata == nullptr) return out;
+  if (!metadata->is_object() || metadata->size() > kMaxMetadataEntries) {
+    return client_error("request metadata must be a flat object of at most " + std::to_string(kMaxMetadataEntries) + " entries",
+                        {}, "invalid_metadata", 400);
+  }
+  for (auto it = metadata->begin(); it != metadata->end(); ++it) {
+    const json& value = it.value();
+    if (value.is_object() || value.is_array() || value.is_null() || it.key().size() > kMaxMetadataBytes) {
+      return client_error("request metadata '" + it.key().substr(0, kMaxMetadataBytes) + "' must be a string, number or boolean",
+                          {}, "invalid_metadata", 400);
+    }
+    std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+    if (text.size() > kMaxMetadataBytes) return client_error("request metadata '" + it.key() + "' is too long", {}, "invalid_metadata", 400);
+    out.emplace_back(it.key(), std::move(text));
+  }
+  return out;
+}
+
 std::int32_t call_new(std::int32_t router_handle, std::string_view meta_text, std::string_view body) {
   const auto* router = g_routers.get(router_handle);
   if (router == nullptr) return bad_handle("router");
@@ -441,13 +488,27 @@ std::int32_t call_new(std::int32_t router_handle, std::string_view meta_text, st
     const bool syntax = request.error().code == "invalid_json" || request.error().code == "json_too_deep";
     return set_error(syntax ? LLMROUTE_ERR_BAD_JSON : LLMROUTE_ERR_INVALID, request.error());
   }
-  auto plan = (*router)->plan(*request, **key);
+  auto metadata = request_metadata(meta);
+  if (!metadata) return set_error(LLMROUTE_ERR_INVALID, metadata.error());
+  const auto seed = find_int64(meta, "seed");
+  auto plan = (*router)->plan(*request, **key, std::move(*metadata), static_cast<std::uint64_t>(seed.value_or(0)));
   if (!plan) return set_error(LLMROUTE_ERR_INVALID, plan.error());
+  if (seed) plan->seed = static_cast<std::uint64_t>(*seed);
   const std::int32_t handle =
       g_calls.insert(std::make_unique<core::Call>(*router, std::move(*request), std::move(*plan)));
   if (handle < 0) return bad_input(handle, "too many calls in flight");
   g_result = "{}";
   return handle;
+}
+
+std::int32_t router_health(std::int32_t router_handle, std::string_view text) {
+  const auto* router = g_routers.get(router_handle);
+  if (router == nullptr) return bad_handle("router");
+  json doc;
+  const auto now_ms = parse_json(text, doc) == JsonParseStatus::Ok ? find_int64(doc, "now_ms") : std::nullopt;
+  if (!now_ms) return bad_input(LLMROUTE_ERR_BAD_JSON, "health needs {\"now_ms\": N}");
+  g_result = (*router)->health().to_json(*now_ms);
+  return LLMROUTE_OK;
 }
 
 std::int32_t call_step(std::int32_t call_handle, std::string_view text) {
@@ -497,6 +558,11 @@ LLMROUTE_EXPORT(llmroute_router_query)
 std::int32_t llmroute_router_query(std::int32_t router, const char* query, std::size_t len) noexcept {
   if (query == nullptr && len > 0) return bad_input(LLMROUTE_ERR_BAD_JSON, "null input");
   return router_query(router, view(query, len));
+}
+LLMROUTE_EXPORT(llmroute_router_health)
+std::int32_t llmroute_router_health(std::int32_t router, const char* args, std::size_t len) noexcept {
+  if (args == nullptr && len > 0) return bad_input(LLMROUTE_ERR_BAD_JSON, "null input");
+  return router_health(router, view(args, len));
 }
 LLMROUTE_EXPORT(llmroute_call_new)
 std::int32_t llmroute_call_new(std::int32_t router, const char* meta, std::size_t meta_len, const char* body,

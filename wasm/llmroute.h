@@ -31,8 +31,16 @@
  *                      "secret_names":[...]}: what the Worker checks before the core sees a request,
  *                      and the secrets whose values it scrubs from every answer
  *   router_authenticate result: {"key":{"name":"...","admin":bool}}
- *   call_new input   : the request's metadata {"api_key":"<as presented>"} and, separately, the
- *                      client's chat completion body, as received
+ *   router_health input : {"now_ms":N}
+ *   router_health result: {"circuit_breaker":{"failures","window_ms","cooldown_ms"}|null,
+ *                      "targets":[{"target":"provider/model","state":"closed"|"open"|"half_open",
+ *                        "attempts","failures","failure_rate_percent" (of the current window),
+ *                        "latency_ms"|null (moving average to a successful answer's head),
+ *                        "last_error"|null (an attempt reason, e.g. "status_529"),"open_until_ms"|null}]}
+ *   call_new input   : the request's metadata {"api_key":"<as presented>", "metadata"?: {flat name:
+ *                      string entries, at most 16, for conditional routes}, "seed"?: N (fixes the
+ *                      call's random draws: same seed, config and request => same decisions)} and,
+ *                      separately, the client's chat completion body, as received
  *   call_step events : {"type":"client_request_received","now_ms":N,"seed":N}
  *                      {"type":"upstream_responded","attempt":N,"now_ms":N,"status":N,"headers":{...}}
  *                      {"type":"upstream_ended","attempt":N,"now_ms":N}
@@ -103,6 +111,10 @@ int32_t llmroute_router_authenticate(int32_t router, const char* api_key, size_t
            "rate_set"}]}: what that usage would have cost on each target of the route.
    0, or an error (unknown query or route: LLMROUTE_ERR_INVALID with http_status 400 or 404). */
 int32_t llmroute_router_query(int32_t router, const char* json, size_t len) LLMROUTE_NOEXCEPT;
+
+/* The router's target health (circuit breakers, latency, recent failures) as JSON; 0 or an error.
+   Every call of a router feeds it; it lives as long as the router. */
+int32_t llmroute_router_health(int32_t router, const char* args_json, size_t len) LLMROUTE_NOEXCEPT;
 
 /* Authenticates, parses and plans a client request. Returns a call handle > 0, or an error code;
    the error's http_status is what the client should be answered (400, 401, 403, 404, 413). The call

@@ -3,8 +3,13 @@
 //   llmroute keygen [name]                   make a client key and print the SHA-256 the config stores
 //   llmroute price <provider/model> <usage.json> [--catalog prices.json] [--config config.json]
 //                                            the cost of one usage block, with its breakdown
+//   llmroute explain <config.json> <request.json> [--key NAME] [--seed N] [--meta name=value]... [--catalog prices.json]
+//                                            the candidates the core would try for a request, in order,
+//                                            skipped ones with their reasons, and each strategy's decision
 //   llmroute import-litellm <litellm.json> [--models list.txt] [--version V] [--effective YYYY-MM-DD] [--source S]
 //                                            LiteLLM's catalog as llmroute's (worker/config/prices.json)
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -15,6 +20,8 @@
 
 #include "core/catalog.hpp"
 #include "core/config.hpp"
+#include "core/router.hpp"
+#include "providers/registry.hpp"
 #include "providers/openai/openai.hpp"
 #include "util/decimal.hpp"
 #include "util/sha256.hpp"
@@ -29,6 +36,7 @@ int print_usage() {
   std::cerr << "usage: llmroute validate <config.json>\n"
                "       llmroute keygen [name]\n"
                "       llmroute price <provider/model> <usage.json> [--catalog prices.json] [--config config.json]\n"
+               "       llmroute explain <config.json> <request.json> [--key NAME] [--seed N] [--meta name=value]... [--catalog prices.json]\n"
                "       llmroute import-litellm <litellm.json> [--models list.txt] [--version V] [--effective D] [--source S]\n";
   return 2;
 }
@@ -174,6 +182,74 @@ int import_litellm(const std::string& path, const std::string& models_path, cons
   return 0;
 }
 
+// The plan of one request, as the Worker's core would make it with every secret set and every
+// circuit closed (health lives in a running Worker: see GET /healthz).
+int explain(const std::string& config_path, const std::string& request_path, const std::string& catalog_path,
+            bool catalog_given, const std::string& key_name, std::uint64_t seed, const llmroute::core::RequestMetadata& metadata) {
+  json doc = json::object();
+  if (int rc = read_json(config_path, doc["config"])) return rc;
+  std::string catalog_text;
+  if (read_file(catalog_path, catalog_text)) {
+    if (int rc = read_json(catalog_path, doc["catalog"])) return rc;
+  } else if (catalog_given) {
+    std::cerr << "llmroute: cannot read " << catalog_path << "\n";
+    return 2;
+  }
+  json secrets = json::array();
+  for (std::string_view name : llmroute::providers::secret_names()) secrets.push_back(std::string(name));
+  doc["environment"] = {{"gateway_base_url", "http://127.0.0.1:8790/v1/account/gateway"}, {"secrets_set", secrets}};
+  std::vector<llmroute::ConfigProblem> problems;
+  auto router = llmroute::core::Router::create(doc, problems);
+  if (router == nullptr) return print_problems(problems, config_path);
+
+  std::string body;
+  if (!read_file(request_path, body)) {
+    std::cerr << "llmroute: cannot read " << request_path << "\n";
+    return 2;
+  }
+  auto request = llmroute::parse_chat_request(body, router->config().limits.request);
+  if (!request) {
+    std::cout << request_path << ": " << request.error().message << "\n";
+    return 1;
+  }
+  llmroute::ClientKey key{key_name.empty() ? "explain" : key_name, {}, {"*"}, {"*"}, false};
+  if (!key_name.empty()) {
+    const auto& keys = router->config().keys;
+    auto it = std::find_if(keys.begin(), keys.end(), [&](const llmroute::ClientKey& k) { return k.name == key_name; });
+    if (it == keys.end()) {
+      std::cout << "no client key named '" << key_name << "' in " << config_path << "\n";
+      return 1;
+    }
+    key = *it;
+  }
+  auto plan = router->plan(*request, key, metadata, seed);
+  if (!plan) {
+    std::cout << "refused (HTTP " << plan.error().http_status << " " << plan.error().code << "): " << plan.error().message << "\n";
+    return 1;
+  }
+  auto yes_no = [](bool b) { return b ? "yes" : "no"; };
+  std::cout << "request: ~" << request->estimated_prompt_tokens << " prompt tokens, max tokens "
+            << (request->max_output_tokens ? std::to_string(*request->max_output_tokens) : std::string("-"))
+            << ", tools " << yes_no(request->has_tools) << ", images " << yes_no(request->has_images) << ", json schema "
+            << yes_no(request->has_json_schema) << ", stream " << yes_no(request->stream) << "\n";
+  std::cout << "route: " << (plan->route.empty() ? "(provider/model or models list)" : plan->route) << ", deadline "
+            << plan->deadline_ms << " ms, key " << key.name << ", seed " << seed << "\n";
+  for (const std::string& decision : plan->decisions) std::cout << "decision: " << decision << "\n";
+  int rank = 0;
+  for (const llmroute::core::Candidate& c : plan->candidates) {
+    const std::string label = c.target.label();
+    if (!c.skip_reason.empty()) {
+      std::cout << "  skip " << label << ": " << c.skip_reason << (c.skip_detail.empty() ? "" : " (" + c.skip_detail + ")") << "\n";
+    } else if (c.last_resort) {
+      std::cout << "  last resort " << label << " (only when every circuit above is open)\n";
+    } else {
+      std::cout << "  " << ++rank << ". " << label << " (" << c.target.retry.attempts << " tries, " << c.target.timeout_ms
+                << " ms each)\n";
+    }
+  }
+  return 0;
+}
+
 // The value after `flag` in argv, or `fallback`.
 std::string option(int argc, char** argv, const std::string& flag, const std::string& fallback) {
   for (int i = 1; i + 1 < argc; ++i) {
@@ -188,6 +264,23 @@ int main(int argc, char** argv) {
   if (argc < 2) return print_usage();
   const std::string command = argv[1];
   if (command == "validate" && argc == 3) return validate(argv[2]);
+  if (command == "explain" && argc >= 4) {
+    llmroute::core::RequestMetadata metadata;
+    for (int i = 4; i + 1 < argc; ++i) {
+      const std::string entry = argv[i + 1];
+      if (std::string(argv[i]) != "--meta") continue;
+      const auto eq = entry.find('=');
+      if (eq == std::string::npos || eq == 0) return print_usage();
+      metadata.emplace_back(entry.substr(0, eq), entry.substr(eq + 1));
+    }
+    const std::string seed_text = option(argc, argv, "--seed", "0");
+    std::uint64_t seed = 0;
+    const auto parsed = std::from_chars(seed_text.data(), seed_text.data() + seed_text.size(), seed);
+    if (parsed.ec != std::errc() || parsed.ptr != seed_text.data() + seed_text.size()) return print_usage();
+    const std::string catalog = option(argc, argv, "--catalog", "");
+    return explain(argv[2], argv[3], catalog.empty() ? kDefaultCatalog : catalog, !catalog.empty(), option(argc, argv, "--key", ""),
+                   seed, metadata);
+  }
   if (command == "keygen" && (argc == 2 || argc == 3)) return keygen(argc == 3 ? argv[2] : "my-client");
   if (command == "price" && argc >= 4) {
     return price(argv[2], argv[3], option(argc, argv, "--catalog", kDefaultCatalog), option(argc, argv, "--config", ""));

@@ -25,6 +25,21 @@ inline std::shared_ptr<const core::Router> make_router(const std::string& config
   return router;
 }
 
+// The problems parse_config finds in `config_json`.
+inline std::vector<ConfigProblem> problems_of(const std::string& config_json) {
+  std::vector<ConfigProblem> problems;
+  parse_config(json::parse(config_json), problems);
+  return problems;
+}
+
+// Whether a problem at exactly `path` says `fragment`.
+inline bool has_problem(const std::vector<ConfigProblem>& problems, std::string_view path, std::string_view fragment) {
+  for (const auto& p : problems) {
+    if (p.path == path && p.message.find(fragment) != std::string::npos) return true;
+  }
+  return false;
+}
+
 // Drives one call; every helper returns the actions the step produced.
 class CallDriver {
  public:

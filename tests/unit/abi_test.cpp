@@ -316,3 +316,40 @@ TEST(Abi, WhatIfPricesTheSameUsageOnEveryTargetOfTheRoute) {
   EXPECT_EQ(result_json()["candidates"][0]["cost_micro_usd"], 0);
   llmroute_router_free(router);
 }
+
+TEST(Abi, RoutingMetadataSeedAndTargetHealth) {
+  const std::int32_t router = good_router();
+  const std::string body = R"({"model":"chat","messages":[{"role":"user","content":"hi"}]})";
+  auto call_with_meta = [&](const json& extra) {
+    json meta = extra;
+    meta["api_key"] = kClientKey;
+    const std::string text = meta.dump();
+    return llmroute_call_new(router, text.data(), text.size(), body.data(), body.size());
+  };
+  EXPECT_EQ(call_with_meta({{"metadata", {{"nested", {1}}}}}), LLMROUTE_ERR_INVALID);
+  EXPECT_EQ(result_json()["error"]["code"], "invalid_metadata");
+  EXPECT_EQ(result_json()["error"]["http_status"], 400);
+  json many = json::object();
+  for (int i = 0; i < 17; ++i) many["k" + std::to_string(i)] = "v";
+  EXPECT_EQ(call_with_meta({{"metadata", many}}), LLMROUTE_ERR_INVALID);
+
+  const std::int32_t call = call_with_meta({{"metadata", {{"tier", "pro"}, {"n", 3}, {"beta", true}}}, {"seed", 5}});
+  ASSERT_GT(call, 0) << result();
+  ASSERT_EQ(step(call, R"({"type":"client_request_received","now_ms":1000,"seed":9})"), LLMROUTE_OK);
+  ASSERT_EQ(step(call, R"({"type":"upstream_failed","attempt":1,"now_ms":1100,"cause":"timeout"})"), LLMROUTE_OK);
+  llmroute_call_free(call);
+
+  const std::string now = R"({"now_ms":2000})";
+  ASSERT_EQ(llmroute_router_health(router, now.data(), now.size()), LLMROUTE_OK) << result();
+  const json health = result_json();
+  EXPECT_TRUE(health["circuit_breaker"].is_null());
+  ASSERT_EQ(health["targets"].size(), 1u);
+  EXPECT_EQ(health["targets"][0]["target"], "openai/gpt-4o-mini");
+  EXPECT_EQ(health["targets"][0]["state"], "closed");
+  EXPECT_EQ(health["targets"][0]["failures"], 1);
+  EXPECT_EQ(health["targets"][0]["last_error"], "timeout");
+
+  EXPECT_EQ(llmroute_router_health(router, "{}", 2), LLMROUTE_ERR_BAD_JSON);
+  llmroute_router_free(router);
+  EXPECT_EQ(llmroute_router_health(router, now.data(), now.size()), LLMROUTE_ERR_BAD_HANDLE);
+}

@@ -5,23 +5,8 @@
 #include "support/core_harness.hpp"
 
 using namespace llmroute;
-
-namespace {
-
-std::vector<ConfigProblem> problems_of(const std::string& text) {
-  std::vector<ConfigProblem> problems;
-  parse_config(json::parse(text), problems);
-  return problems;
-}
-
-bool has_problem(const std::vector<ConfigProblem>& problems, std::string_view path, std::string_view fragment) {
-  for (const auto& p : problems) {
-    if (p.path == path && p.message.find(fragment) != std::string::npos) return true;
-  }
-  return false;
-}
-
-}  // namespace
+using test_support::has_problem;
+using test_support::problems_of;
 
 TEST(Config, ReadsRoutesTargetsRetriesAndPrices) {
   std::vector<ConfigProblem> problems;

@@ -24,6 +24,7 @@ std::string_view outcome_name(AttemptOutcome outcome) {
     case AttemptOutcome::Timeout: return "timeout";
     case AttemptOutcome::NetworkError: return "network_error";
     case AttemptOutcome::Skipped: return "skipped";
+    case AttemptOutcome::Cancelled: return "cancelled";
   }
   return "unknown";
 }

@@ -20,6 +20,7 @@ enum class AttemptOutcome {
   Timeout,
   NetworkError,
   Skipped,         // never sent
+  Cancelled,       // sent, then given up: the other attempt of a hedged pair answered first
 };
 
 struct AttemptRecord {

@@ -41,6 +41,9 @@ std::size_t answer_text_bytes(std::string_view openai_json) {
          string_member_bytes(openai_json, "arguments");
 }
 
+// retry-after is whole seconds: round up, so that a client never comes back too early.
+std::string retry_after_seconds(std::int64_t ms) { return std::to_string(ms / 1000 + (ms % 1000 != 0)); }
+
 }  // namespace
 
 Call::Call(std::shared_ptr<const Router> router, ChatRequest request, Plan plan)
@@ -93,7 +96,12 @@ std::optional<Action> Call::poll_action() {
 }
 
 std::optional<std::int64_t> Call::next_deadline_ms() const {
-  if (const auto* awaiting = std::get_if<AwaitingUpstream>(&state_)) return awaiting->deadline_ms;
+  if (const auto* awaiting = std::get_if<AwaitingUpstream>(&state_)) {
+    std::int64_t next = awaiting->deadline_ms;
+    if (hedge_) next = std::min(next, hedge_->deadline_ms);
+    if (const auto due = hedge_due_ms()) next = std::min(next, *due);
+    return next;
+  }
   if (const auto* streaming = std::get_if<Streaming>(&state_)) return streaming->idle_deadline_ms;
   if (const auto* backing_off = std::get_if<BackingOff>(&state_)) return backing_off->until_ms;
   return std::nullopt;
@@ -104,10 +112,16 @@ std::optional<std::int64_t> Call::next_deadline_ms() const {
 void Call::on_start(const ClientRequestReceived& e) {
   if (!std::holds_alternative<Starting>(state_)) return;
   started_ms_ = e.now_ms;
-  rng_ = Pcg32(e.seed);
+  const std::uint64_t seed = plan_.seed.value_or(e.seed);
+  rng_ = Pcg32(seed);
+  // Loadbalance draws and latency order were planned without the call's seed and time: redo them.
+  if (plan_.depends_on_seed_or_health) {
+    router_->choose(plan_, request_, seed);
+    tries_.assign(plan_.candidates.size(), 0);
+  }
   for (const Candidate& c : plan_.candidates) {
-    if (!c.skip_reason.empty()) {
-      trace_.push_back({c.target.label(), AttemptOutcome::Skipped, 0, 0, c.skip_reason, {}, {}});
+    if (!c.skip_reason.empty() && !c.last_resort) {
+      trace_.push_back({c.target.label(), AttemptOutcome::Skipped, 0, 0, c.skip_reason, c.skip_detail, {}});
     }
   }
   if (plan_.key_budgets.empty() && plan_.route_budgets.empty() && plan_.requests_per_minute == 0 && plan_.tokens_per_minute == 0) {
@@ -144,7 +158,7 @@ void Call::on_refused(const BudgetRefused& e) {
   const int status = e.http_status == 429 ? 429 : 402;
   Error error{ErrorKind::Client, status, status == 429 ? "rate_limit_error" : "insufficient_quota", e.code, e.message, {}};
   Respond respond{status, {{"content-type", "application/json"}}, openai_error_body(error)};
-  if (e.retry_after_ms) respond.headers.push_back({"retry-after", std::to_string(*e.retry_after_ms / 1000 + (*e.retry_after_ms % 1000 != 0))});
+  if (e.retry_after_ms) respond.headers.push_back({"retry-after", retry_after_seconds(*e.retry_after_ms)});
   finish(std::move(respond), RecordUsage{plan_.key, plan_.route, {}, {}, status, e.code, 0, {}, {}, e.now_ms - started_ms_});
 }
 
@@ -163,10 +177,15 @@ std::int64_t Call::worst_case_micro_usd_of_plan() const {
 }
 
 void Call::on_responded(const UpstreamResponded& e) {
+  if (hedge_ && hedge_->attempt == e.attempt) return on_hedge_responded(e);
   auto* awaiting = std::get_if<AwaitingUpstream>(&state_);
   if (awaiting == nullptr || awaiting->attempt != e.attempt || awaiting->status != 0) return;
+  if (hedge_ && e.status >= 200 && e.status < 300) drop_hedge(e.now_ms);  // the first attempt answered first
   awaiting->status = e.status;
   awaiting->retry_after_ms = e.retry_after_ms;
+  if (e.status >= 200 && e.status < 300) {
+    router_->health().record_latency(plan_.candidates[awaiting->candidate].target.label(), e.now_ms - awaiting->sent_ms);
+  }
   if (request_.stream && e.status >= 200 && e.status < 300) {
     const Candidate& candidate = plan_.candidates[awaiting->candidate];
     providers::StreamOptions options{request_.include_usage, e.now_ms, candidate.target.model};
@@ -182,6 +201,9 @@ void Call::on_ended(const UpstreamEnded& e) {
   if (auto* streaming = std::get_if<Streaming>(&state_)) {
     if (streaming->attempt == e.attempt) end_stream(*streaming, e.now_ms);
     return;
+  }
+  if (hedge_ && hedge_->attempt == e.attempt) {
+    return fail_hedge({AttemptOutcome::NetworkError, 0, "no_response", "the body ended before any head", {}}, e.now_ms);
   }
   auto* awaiting = std::get_if<AwaitingUpstream>(&state_);
   if (awaiting == nullptr || awaiting->attempt != e.attempt) return;
@@ -231,6 +253,10 @@ void Call::on_ended(const UpstreamEnded& e) {
                          "the provider refused this target (HTTP " + std::to_string(status) + ")", {}},
                         e.now_ms);
   }
+  if (error.context_length_exceeded && larger_context_left(awaiting->candidate, false)) {
+    // Too long for this model, but a candidate with a larger (or unknown) window is left.
+    return fail_attempt(*awaiting, {AttemptOutcome::TargetError, status, "context_length_exceeded", error.message, {}}, e.now_ms);
+  }
   answer_client_error(*awaiting, error, e.now_ms);
 }
 
@@ -240,6 +266,12 @@ void Call::on_failed(const UpstreamFailed& e) {
       end_stream_with_error(*streaming, "upstream_disconnected", "the provider's stream broke off", e.now_ms);
     }
     return;
+  }
+  if (hedge_ && hedge_->attempt == e.attempt) {
+    const bool timeout = e.cause == FailureCause::Timeout;
+    return fail_hedge({timeout ? AttemptOutcome::Timeout : AttemptOutcome::NetworkError, 0, timeout ? "timeout" : "network",
+                       timeout ? "the attempt timed out" : "the connection failed", {}},
+                      e.now_ms);
   }
   auto* awaiting = std::get_if<AwaitingUpstream>(&state_);
   if (awaiting == nullptr || awaiting->attempt != e.attempt) return;
@@ -252,7 +284,14 @@ void Call::on_failed(const UpstreamFailed& e) {
 }
 
 void Call::on_timer(const TimerFired& e) {
+  if (hedge_ && e.now_ms >= hedge_->deadline_ms) {
+    actions_.push_back(CancelUpstream{hedge_->attempt});
+    fail_hedge({AttemptOutcome::Timeout, 0, "timeout", "no answer head in time", {}}, e.now_ms);
+  }
   if (auto* awaiting = std::get_if<AwaitingUpstream>(&state_)) {
+    if (const auto due = hedge_due_ms(); due && e.now_ms >= *due && e.now_ms < awaiting->deadline_ms) {
+      return start_hedge(*awaiting, e.now_ms);
+    }
     if (e.now_ms < awaiting->deadline_ms) return;  // early: nothing is due yet
     actions_.push_back(CancelUpstream{awaiting->attempt});
     const std::int64_t waited = awaiting->deadline_ms - awaiting->sent_ms;
@@ -282,7 +321,11 @@ void Call::on_disconnected(const ClientDisconnected& e) {
     state_ = Done{};
     return;
   }
-  if (auto* awaiting = std::get_if<AwaitingUpstream>(&state_)) actions_.push_back(CancelUpstream{awaiting->attempt});
+  if (auto* awaiting = std::get_if<AwaitingUpstream>(&state_)) {
+    actions_.push_back(CancelUpstream{awaiting->attempt});
+    router_->health().record_abandoned(plan_.candidates[awaiting->candidate].target.label());
+  }
+  if (hedge_) drop_hedge(e.now_ms);
   record(RecordUsage{plan_.key, plan_.route, {}, {}, 499, "client_disconnected", attempts_sent_, {}, {},
                                  e.now_ms - started_ms_});
   state_ = Done{};
@@ -333,6 +376,7 @@ void Call::feed_stream(Streaming& streaming, std::string_view bytes) {
 void Call::begin_streaming(AwaitingUpstream& awaiting, std::string first_bytes) {
   const Candidate& candidate = plan_.candidates[awaiting.candidate];
   trace_.push_back(record_for(awaiting, AttemptOutcome::Ok, last_event_ms_));
+  record_health(awaiting, nullptr, last_event_ms_);
   RespondHead head{200, answer_headers(candidate)};
   head.headers[0].second = "text/event-stream";
   head.headers.push_back({"cache-control", "no-cache"});
@@ -411,26 +455,32 @@ std::vector<providers::Header> Call::answer_headers(const Candidate& candidate) 
 // ---- steps ----------------------------------------------------------------------------------------
 
 void Call::start_attempt(std::size_t index, std::int64_t now_ms) {
-  const Candidate& candidate = plan_.candidates[index];
   const std::int64_t request_deadline = started_ms_ + plan_.deadline_ms;
   if (now_ms >= request_deadline) return exhausted(now_ms, "deadline");
+  if (!admitted(index, now_ms)) return move_on(index + 1, now_ms);
+  AwaitingUpstream awaiting;
+  if (!send_attempt(index, now_ms, awaiting)) return move_on(index + 1, now_ms);
+  state_ = std::move(awaiting);
+}
 
+// Builds the request for candidate `index` and orders it sent. False when this target cannot take
+// the request as asked (say, a parameter it lacks): it is skipped, with the reason, and that reason
+// is answered if no other target can serve.
+bool Call::send_attempt(std::size_t index, std::int64_t now_ms, AwaitingUpstream& awaiting) {
+  const Candidate& candidate = plan_.candidates[index];
   auto built = candidate.provider->build_request(request_, candidate.target.model,
                                                 router_->request_context(*candidate.provider, now_ms));
   if (!built) {
-    // This target cannot serve the request as asked (say, a parameter it lacks): skip it, say why,
-    // and answer that reason if no other target can.
     untranslatable_ = built.take_error();
     trace_.push_back({candidate.target.label(), AttemptOutcome::Skipped, 0, 0, untranslatable_->code, untranslatable_->message, {}});
-    return move_on(index + 1, now_ms);
+    return false;
   }
   ++tries_[index];
   ++attempts_sent_;
-  AwaitingUpstream awaiting;
   awaiting.attempt = attempts_sent_;
   awaiting.candidate = index;
   awaiting.sent_ms = now_ms;
-  awaiting.deadline_ms = std::min(now_ms + candidate.target.timeout_ms, request_deadline);
+  awaiting.deadline_ms = std::min(now_ms + candidate.target.timeout_ms, started_ms_ + plan_.deadline_ms);
   awaiting.dropped = std::move(built->dropped);
 
   SendUpstream send;
@@ -441,7 +491,73 @@ void Call::start_attempt(std::size_t index, std::int64_t now_ms) {
   send.body = std::move(built->body);
   send.deadline_ms = awaiting.deadline_ms;
   actions_.push_back(std::move(send));
-  state_ = std::move(awaiting);
+  return true;
+}
+
+// ---- hedging: a second attempt races a slow first one; the first answer head wins ----------------
+
+// When the attempt in flight has waited long enough for a hedge, if the route hedges and this call
+// has not yet: no head has come, and a next candidate exists.
+std::optional<std::int64_t> Call::hedge_due_ms() const {
+  const auto* awaiting = std::get_if<AwaitingUpstream>(&state_);
+  if (plan_.hedge_after_ms <= 0 || hedged_ || hedge_ || awaiting == nullptr || awaiting->status != 0) return std::nullopt;
+  return awaiting->sent_ms + plan_.hedge_after_ms;
+}
+
+void Call::start_hedge(const AwaitingUpstream& primary, std::int64_t now_ms) {
+  hedged_ = true;
+  for (std::size_t i = primary.candidate + 1; i < plan_.candidates.size(); ++i) {
+    Candidate& c = plan_.candidates[i];
+    if (!c.skip_reason.empty() || c.last_resort || !admitted(i, now_ms)) continue;
+    AwaitingUpstream hedge;
+    if (send_attempt(i, now_ms, hedge)) {
+      hedge_ = std::move(hedge);
+      return;
+    }
+    c.skip_reason = untranslatable_->code;  // traced once: not tried again when the call moves on
+  }
+}
+
+void Call::on_hedge_responded(const UpstreamResponded& e) {
+  if (hedge_->status != 0) return;
+  if (e.status < 200 || e.status >= 300) {
+    // The first attempt may still answer: the hedge is simply given up. Only the provider's own
+    // trouble counts against its circuit.
+    actions_.push_back(CancelUpstream{hedge_->attempt});
+    const bool retryable = is_retryable_status(plan_.candidates[hedge_->candidate].target.retry, e.status);
+    return fail_hedge({retryable ? AttemptOutcome::RetryableError : AttemptOutcome::TargetError, e.status,
+                       "status_" + std::to_string(e.status), {}, e.retry_after_ms},
+                      e.now_ms);
+  }
+  // The hedge answered first: the first attempt is cancelled, and the hedge goes on in its place.
+  auto& primary = std::get<AwaitingUpstream>(state_);
+  actions_.push_back(CancelUpstream{primary.attempt});
+  trace_.push_back(record_for(primary, AttemptOutcome::Cancelled, e.now_ms, "hedge_lost"));
+  router_->health().record_abandoned(plan_.candidates[primary.candidate].target.label());
+  AwaitingUpstream winner = std::move(*hedge_);
+  hedge_.reset();
+  state_ = std::move(winner);
+  on_responded(e);
+}
+
+void Call::fail_hedge(Failure failure, std::int64_t now_ms) {
+  AttemptRecord record = record_for(*hedge_, failure.outcome, now_ms, failure.reason, failure.detail);
+  record.status = failure.status;
+  trace_.push_back(std::move(record));
+  if (failure.outcome == AttemptOutcome::TargetError && failure.status >= 400 && failure.status < 500) {
+    router_->health().record_abandoned(plan_.candidates[hedge_->candidate].target.label());
+  } else {
+    record_health(*hedge_, &failure, now_ms);
+  }
+  hedge_.reset();
+}
+
+// The attempt in state_ answered (or the call ended): the hedge is cancelled and traced as such.
+void Call::drop_hedge(std::int64_t now_ms) {
+  actions_.push_back(CancelUpstream{hedge_->attempt});
+  trace_.push_back(record_for(*hedge_, AttemptOutcome::Cancelled, now_ms, "hedge_lost"));
+  router_->health().record_abandoned(plan_.candidates[hedge_->candidate].target.label());
+  hedge_.reset();
 }
 
 AttemptRecord Call::record_for(const AwaitingUpstream& awaiting, AttemptOutcome outcome, std::int64_t now_ms, std::string reason,
@@ -456,6 +572,15 @@ void Call::fail_attempt(AwaitingUpstream& awaiting, Failure failure, std::int64_
   const RetryPolicy& retry = candidate.target.retry;
   AttemptRecord record = record_for(awaiting, failure.outcome, now_ms, failure.reason, failure.detail);
   record.status = failure.status;
+  record_health(awaiting, &failure, now_ms);
+  if (hedge_) {
+    // A hedge is already racing: it carries on alone, in place of retries of this one.
+    trace_.push_back(std::move(record));
+    AwaitingUpstream next = std::move(*hedge_);
+    hedge_.reset();
+    state_ = std::move(next);
+    return;
+  }
 
   const bool retryable = failure.outcome == AttemptOutcome::RetryableError || failure.outcome == AttemptOutcome::Timeout ||
                          failure.outcome == AttemptOutcome::NetworkError;
@@ -477,20 +602,77 @@ void Call::fail_attempt(AwaitingUpstream& awaiting, Failure failure, std::int64_
     }
   }
   trace_.push_back(std::move(record));
+  if (failure.reason == "context_length_exceeded") larger_context_left(index, true);
   move_on(index + 1, now_ms);
 }
 
 void Call::move_on(std::size_t from, std::int64_t now_ms) {
+  // The last resort stands in only for a route whose every candidate was passed over as open.
+  const bool all_open = attempts_sent_ == 0 && circuit_open_skips_ > 0;
   for (std::size_t i = from; i < plan_.candidates.size(); ++i) {
-    if (plan_.candidates[i].skip_reason.empty()) return start_attempt(i, now_ms);
+    const Candidate& c = plan_.candidates[i];
+    if (c.skip_reason.empty() && (!c.last_resort || all_open)) return start_attempt(i, now_ms);
   }
   const bool out_of_time = now_ms >= started_ms_ + plan_.deadline_ms;
-  exhausted(now_ms, attempts_sent_ == 0 ? "no_usable_target" : out_of_time ? "deadline" : "all_failed");
+  exhausted(now_ms, all_open                ? "circuit_open"
+                    : attempts_sent_ == 0 ? "no_usable_target"
+                    : out_of_time         ? "deadline"
+                                          : "all_failed");
+}
+
+// Asks the target's circuit breaker; a refusal is traced as a skip. The last resort is not asked:
+// it is what is left when every circuit is open.
+bool Call::admitted(std::size_t index, std::int64_t now_ms) {
+  const Candidate& candidate = plan_.candidates[index];
+  if (candidate.last_resort) return true;
+  const Health::Admission admission = router_->health().admit(candidate.target.label(), now_ms);
+  if (admission.allowed) return true;
+  ++circuit_open_skips_;
+  circuit_retry_at_ms_ = std::min(circuit_retry_at_ms_.value_or(admission.retry_at_ms), admission.retry_at_ms);
+  trace_.push_back({candidate.target.label(), AttemptOutcome::Skipped, 0, 0, "circuit_open",
+                    "circuit open for " + std::to_string((admission.retry_at_ms - now_ms + 999) / 1000) + " s more", {}});
+  return false;
+}
+
+// Every finished attempt tells the shared health what it saw: a failure of the target's own
+// (5xx, 429, timeout, network, a refused key) counts against its circuit; an answer counts for it.
+void Call::record_health(const AwaitingUpstream& awaiting, const Failure* failure, std::int64_t now_ms) {
+  Health& health = router_->health();
+  const std::string label = plan_.candidates[awaiting.candidate].target.label();
+  if (failure == nullptr) return health.record_success(label, now_ms);
+  if (failure->reason == "context_length_exceeded") return health.record_success(label, now_ms);  // healthy, just small
+  health.record_failure(label, now_ms, failure->reason, failure->retry_after_ms);
+}
+
+// After a context-length error from candidate `failed`: whether a later usable candidate may have a
+// larger window (a larger or unknown one); with `pass_over`, the others are skipped and traced.
+bool Call::larger_context_left(std::size_t failed, bool pass_over) {
+  auto window = [&](const Candidate& c) {
+    const ModelPrice* price = find_price(router_->prices(), c.target.provider, c.target.model);
+    return price == nullptr ? 0 : price->context_window;
+  };
+  const std::int64_t failed_window = window(plan_.candidates[failed]);
+  bool left = false;
+  for (std::size_t i = failed + 1; i < plan_.candidates.size(); ++i) {
+    Candidate& c = plan_.candidates[i];
+    if (!c.skip_reason.empty() || c.last_resort) continue;
+    const std::int64_t w = window(c);
+    if (failed_window > 0 && w > 0 && w <= failed_window) {
+      if (!pass_over) continue;
+      c.skip_reason = "context_window_too_small";
+      c.skip_detail = "no larger than that of " + plan_.candidates[failed].target.label() + ", which refused the prompt as too long";
+      trace_.push_back({c.target.label(), AttemptOutcome::Skipped, 0, 0, c.skip_reason, c.skip_detail, {}});
+      continue;
+    }
+    left = true;
+  }
+  return left;
 }
 
 void Call::succeed(AwaitingUpstream& awaiting, providers::Answer answer, std::int64_t now_ms) {
   const Candidate& candidate = plan_.candidates[awaiting.candidate];
   trace_.push_back(record_for(awaiting, AttemptOutcome::Ok, now_ms));
+  record_health(awaiting, nullptr, now_ms);
   const Cost cost = answer.has_usage ? price(candidate, answer.usage)
                                      : estimate(candidate, answer_text_bytes(answer.body), answer.usage);
   // The body's usage gains the cost too (an answer without usage keeps its body as it came).
@@ -506,6 +688,7 @@ void Call::succeed(AwaitingUpstream& awaiting, providers::Answer answer, std::in
 void Call::answer_client_error(AwaitingUpstream& awaiting, const providers::UpstreamError& error, std::int64_t now_ms) {
   const Candidate& candidate = plan_.candidates[awaiting.candidate];
   const int status = awaiting.status;
+  record_health(awaiting, nullptr, now_ms);  // the provider is up: it judged the request
   trace_.push_back(record_for(awaiting, AttemptOutcome::ClientError, now_ms, "status_" + std::to_string(status), error.message));
   Error client{ErrorKind::Client, status, error.type, error.code, error.message, {}};
   Respond respond{status, answer_headers(candidate), openai_error_body(client)};
@@ -532,10 +715,19 @@ void Call::exhausted(std::int64_t now_ms, std::string_view why) {
     }
     details += (details.empty() ? "" : "; ") + r.target + ": " + std::string(outcome_name(r.outcome));
     if (r.status != 0) details += " HTTP " + std::to_string(r.status);
-    if (!r.detail.empty()) details += " (" + r.detail + ")";
-    else if (!r.reason.empty()) details += " (" + r.reason + ")";
+    if (r.outcome == AttemptOutcome::Skipped && !r.reason.empty()) {
+      details += " " + r.reason;  // the reason token the attempts header carries, then the detail
+      if (!r.detail.empty()) details += " (" + r.detail + ")";
+    } else if (!r.detail.empty()) {
+      details += " (" + r.detail + ")";
+    } else if (!r.reason.empty()) {
+      details += " (" + r.reason + ")";
+    }
   }
-  if (why == "no_usable_target") {
+  if (why == "circuit_open") {
+    status = 503;
+    code = "circuit_open";
+  } else if (why == "no_usable_target") {
     status = 503;
     code = "no_usable_target";
   } else if (why == "deadline") {
@@ -548,19 +740,25 @@ void Call::exhausted(std::int64_t now_ms, std::string_view why) {
     status = 504;
     code = "upstream_timeout";
   }
-  std::string message = why == "no_usable_target" ? "no target of this request can be tried"
+  std::string message = why == "circuit_open"      ? "every target of this request is cooling down after repeated failures"
+                        : why == "no_usable_target" ? "no target of this request can be tried"
                         : why == "deadline"        ? "the request's deadline passed before any target answered"
                                                    : "every target failed";
   if (!details.empty()) message += ": " + details;
   Error error{ErrorKind::Upstream, status, status == 429 ? "rate_limit_error" : "upstream_error", code, message, {}};
   Respond respond{status, {{"content-type", "application/json"}}, openai_error_body(error)};
   if (status == 429 && shortest_retry_after_ms_) {
-    respond.headers.push_back({"retry-after", std::to_string(*shortest_retry_after_ms_ / 1000 + (*shortest_retry_after_ms_ % 1000 != 0))});
+    respond.headers.push_back({"retry-after", retry_after_seconds(*shortest_retry_after_ms_)});
+  }
+  if (why == "circuit_open" && circuit_retry_at_ms_) {
+    const std::int64_t wait_ms = std::max<std::int64_t>(*circuit_retry_at_ms_ - now_ms, 1000);
+    respond.headers.push_back({"retry-after", retry_after_seconds(wait_ms)});
   }
   finish(std::move(respond), RecordUsage{plan_.key, plan_.route, {}, {}, status, code, attempts_sent_, {}, {}, now_ms - started_ms_});
 }
 
 void Call::finish(Respond respond, RecordUsage usage) {
+  if (hedge_) drop_hedge(last_event_ms_);
   if (!plan_.route.empty()) respond.headers.push_back({"x-llmroute-route", plan_.route});
   respond.headers.push_back({"x-llmroute-attempts", format_attempts_header(trace_)});
   actions_.push_back(std::move(respond));

@@ -193,6 +193,15 @@ class Call {
                            std::string reason = {}, std::string detail = {}) const;
   void fail_attempt(AwaitingUpstream& awaiting, Failure failure, std::int64_t now_ms);
   void move_on(std::size_t after, std::int64_t now_ms);
+  bool admitted(std::size_t candidate, std::int64_t now_ms);
+  bool send_attempt(std::size_t candidate, std::int64_t now_ms, AwaitingUpstream& out);
+  std::optional<std::int64_t> hedge_due_ms() const;
+  void start_hedge(const AwaitingUpstream& primary, std::int64_t now_ms);
+  void on_hedge_responded(const UpstreamResponded& e);
+  void fail_hedge(Failure failure, std::int64_t now_ms);
+  void drop_hedge(std::int64_t now_ms);
+  void record_health(const AwaitingUpstream& awaiting, const Failure* failure, std::int64_t now_ms);
+  bool larger_context_left(std::size_t failed, bool pass_over);
   void succeed(AwaitingUpstream& awaiting, providers::Answer answer, std::int64_t now_ms);
   void answer_client_error(AwaitingUpstream& awaiting, const providers::UpstreamError& error, std::int64_t now_ms);
   void exhausted(std::int64_t now_ms, std::string_view why);
@@ -213,6 +222,10 @@ class Call {
   std::int64_t last_event_ms_ = 0;  // feed() carries no time: failures found there use this
   std::optional<std::int64_t> shortest_retry_after_ms_;
   std::optional<Error> untranslatable_;     // why the last skipped target could not take the request
+  std::optional<AwaitingUpstream> hedge_;   // a second attempt racing the one in state_ (hedge_after_ms)
+  bool hedged_ = false;                     // a call hedges once at most
+  int circuit_open_skips_ = 0;              // candidates passed over because their circuit was open
+  std::optional<std::int64_t> circuit_retry_at_ms_;  // the soonest of those circuits lets a request through
   std::string reservation_id_;
   std::size_t relayed_text_bytes_ = 0;  // content, reasoning and tool-argument bytes streamed to the client
 

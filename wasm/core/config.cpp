@@ -5,7 +5,6 @@
 
 #include "core/catalog.hpp"
 #include "core/config_check.hpp"
-#include "util/decimal.hpp"
 #include "providers/registry.hpp"
 #include "util/decimal.hpp"
 
@@ -15,6 +14,7 @@ namespace {
 
 constexpr int kMaxAttempts = 10;
 constexpr std::int64_t kMaxTimeoutMs = 15 * 60 * 1000;
+constexpr std::int64_t kMaxWeight = 1'000'000;
 
 void parse_retry(const json& retry, const std::string& path, RetryPolicy& out, Checker& check) {
   if (!retry.is_object()) return check.problem(path, "must be an object");
@@ -37,14 +37,26 @@ void parse_retry(const json& retry, const std::string& path, RetryPolicy& out, C
   }
 }
 
-// A target is "provider/model" or {"model": "provider/model", "retry": {...}, "timeout_ms": n}.
+// A target is "provider/model", {"model": "provider/model", "retry": {...}, "timeout_ms": n,
+// "weight": n}, or {"route": "name", "weight": n}: another route's candidates, in its own order.
 void parse_target(const json& value, const std::string& path, const Target& defaults, Target& out, Checker& check) {
   out = defaults;
   const json* model = &value;
   if (value.is_object()) {
-    check.only_known_keys(value, path, {"model", "retry", "timeout_ms"});
+    check.only_known_keys(value, path, {"model", "route", "weight", "retry", "timeout_ms"});
+    check.integer(value, "weight", path, 0, kMaxWeight, out.weight);
+    if (const json* route = find(value, "route")) {
+      const std::string* name = route->get_ptr<const json::string_t*>();
+      if (name == nullptr || name->empty()) return check.problem(key_path(path, "route"), "must be the name of a route");
+      if (find(value, "model") != nullptr) check.problem(key_path(path, "model"), "a target names either a model or a route, not both");
+      if (find(value, "retry") != nullptr || find(value, "timeout_ms") != nullptr) {
+        check.problem(path, "retry and timeout_ms belong to the targets of the route named here, not to the reference");
+      }
+      out.route = *name;
+      return;
+    }
     model = find(value, "model");
-    if (model == nullptr) return check.problem(key_path(path, "model"), "is required: \"provider/model\"");
+    if (model == nullptr) return check.problem(key_path(path, "model"), "is required: \"provider/model\" (or \"route\": \"name\")");
     if (const json* retry = find(value, "retry")) parse_retry(*retry, key_path(path, "retry"), out.retry, check);
     check.integer(value, "timeout_ms", path, 1, kMaxTimeoutMs, out.timeout_ms);
   }
@@ -56,6 +68,157 @@ void parse_target(const json& value, const std::string& path, const Target& defa
   }
   if (providers::find(out.provider) == nullptr) {
     check.problem(model_path, "unknown provider '" + out.provider + "' (supported: " + providers::supported_list() + ")");
+  }
+}
+
+void parse_targets(const json& obj, const std::string& path, const Target& defaults, std::vector<Target>& out,
+                   Checker& check) {
+  const json* targets = find(obj, "targets");
+  const std::string at = key_path(path, "targets");
+  if (targets == nullptr) return check.problem(at, "is required: a list of \"provider/model\" targets");
+  if (!targets->is_array() || targets->empty()) return check.problem(at, "must be a non-empty array");
+  for (std::size_t i = 0; i < targets->size(); ++i) {
+    Target target;
+    parse_target((*targets)[i], index_path(at, i), defaults, target, check);
+    out.push_back(std::move(target));
+  }
+}
+
+void optional_boolean(const json& obj, std::string_view key, const std::string& path, std::optional<bool>& out, Checker& check) {
+  if (find(obj, key) == nullptr) return;
+  bool value = false;
+  check.boolean(obj, key, path, value);
+  out = value;
+}
+
+void parse_condition(const json& value, const std::string& path, RouteCondition& out, Checker& check) {
+  if (!value.is_object()) return check.problem(path, "must be an object of conditions");
+  check.only_known_keys(value, path, {"key", "metadata", "has_tools", "has_images", "stream", "min_prompt_tokens", "max_prompt_tokens"});
+  if (const json* key = find(value, "key")) {
+    const std::string at = key_path(path, "key");
+    if (const std::string* name = key->get_ptr<const json::string_t*>()) {
+      out.keys.push_back(*name);
+    } else if (key->is_array()) {
+      for (std::size_t i = 0; i < key->size(); ++i) {
+        const std::string* entry = (*key)[i].get_ptr<const json::string_t*>();
+        if (entry == nullptr || entry->empty()) check.problem(index_path(at, i), "must be a client key name");
+        else out.keys.push_back(*entry);
+      }
+    } else {
+      check.problem(at, "must be a client key name or a list of them");
+    }
+  }
+  if (const json* metadata = check.object(value, "metadata", path)) {
+    const std::string at = key_path(path, "metadata");
+    for (auto it = metadata->begin(); it != metadata->end(); ++it) {
+      const std::string* expected = it.value().get_ptr<const json::string_t*>();
+      if (expected == nullptr) check.problem(key_path(at, it.key()), "must be a string (the metadata value to match)");
+      else out.metadata.emplace_back(it.key(), *expected);
+    }
+  }
+  optional_boolean(value, "has_tools", path, out.has_tools, check);
+  optional_boolean(value, "has_images", path, out.has_images, check);
+  optional_boolean(value, "stream", path, out.stream, check);
+  std::int64_t tokens = 0;
+  if (find(value, "min_prompt_tokens") != nullptr) {
+    check.integer(value, "min_prompt_tokens", path, 0, kMaxPricedTokens, tokens);
+    out.min_prompt_tokens = tokens;
+  }
+  if (find(value, "max_prompt_tokens") != nullptr) {
+    check.integer(value, "max_prompt_tokens", path, 0, kMaxPricedTokens, tokens);
+    out.max_prompt_tokens = tokens;
+  }
+}
+
+void parse_rules(const json& value, const std::string& path, const Target& defaults, std::vector<RouteRule>& out,
+                 Checker& check) {
+  if (!value.is_array() || value.empty()) return check.problem(path, "must be a non-empty array of {when, targets}");
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const json& entry = value[i];
+    const std::string at = index_path(path, i);
+    if (!entry.is_object()) {
+      check.problem(at, "must be an object {when, targets}");
+      continue;
+    }
+    check.only_known_keys(entry, at, {"when", "targets"});
+    RouteRule rule;
+    if (const json* when = find(entry, "when")) parse_condition(*when, key_path(at, "when"), rule.when, check);
+    else check.problem(key_path(at, "when"), "is required: the conditions of this rule");
+    parse_targets(entry, at, defaults, rule.targets, check);
+    out.push_back(std::move(rule));
+  }
+}
+
+bool parse_strategy(std::string_view text, Strategy& out) {
+  for (Strategy s : {Strategy::Fallback, Strategy::LoadBalance, Strategy::Conditional, Strategy::Cheapest, Strategy::Fastest}) {
+    if (strategy_name(s) == text) {
+      out = s;
+      return true;
+    }
+  }
+  return false;
+}
+
+void parse_circuit_breaker(const json& value, const std::string& path, CircuitBreakerPolicy& out, Checker& check) {
+  check.only_known_keys(value, path, {"enabled", "failures", "window_ms", "cooldown_ms"});
+  out.enabled = true;
+  check.boolean(value, "enabled", path, out.enabled);
+  check.integer(value, "failures", path, 1, 1000, out.failures);
+  check.integer(value, "window_ms", path, 1000, kMaxTimeoutMs, out.window_ms);
+  check.integer(value, "cooldown_ms", path, 1, kMaxTimeoutMs, out.cooldown_ms);
+}
+
+// Route references must name a route, and must not lead back to where they start: every problem
+// is reported at the reference, with the chain that closes the cycle.
+void check_route_references(const Config& config, Checker& check) {
+  struct Reference {
+    std::string to;
+    std::string path;
+  };
+  std::map<std::string, std::vector<Reference>, std::less<>> edges;
+  for (const auto& entry : config.routes) {
+    const std::string& name = entry.first;  // named, not bound: lambdas of clang 14 cannot capture bindings
+    const Route& route = entry.second;
+    const std::string route_path = key_path("$.routes", name);
+    auto collect = [&](const std::vector<Target>& targets, const std::string& at) {
+      for (std::size_t i = 0; i < targets.size(); ++i) {
+        if (targets[i].route.empty()) continue;
+        const std::string ref_path = key_path(index_path(at, i), "route");
+        if (config.routes.count(targets[i].route) == 0) {
+          check.problem(ref_path, "no route named '" + targets[i].route + "'");
+          continue;
+        }
+        edges[name].push_back({targets[i].route, ref_path});
+      }
+    };
+    collect(route.targets, key_path(route_path, "targets"));
+    for (std::size_t r = 0; r < route.rules.size(); ++r) {
+      collect(route.rules[r].targets, key_path(index_path(key_path(route_path, "rules"), r), "targets"));
+    }
+  }
+  // Depth-first from every route; a reference back onto the current chain closes a cycle.
+  enum class Mark { Unseen, OnChain, Done };
+  std::map<std::string, Mark, std::less<>> marks;
+  std::vector<std::string> chain;
+  std::function<void(const std::string&)> visit = [&](const std::string& name) {
+    marks[name] = Mark::OnChain;
+    chain.push_back(name);
+    for (const Reference& ref : edges[name]) {
+      const Mark mark = marks[ref.to];
+      if (mark == Mark::OnChain) {
+        std::string cycle;
+        auto start = std::find(chain.begin(), chain.end(), ref.to);
+        for (auto it = start; it != chain.end(); ++it) cycle += *it + " -> ";
+        check.problem(ref.path, "route references form a cycle: " + cycle + ref.to);
+      } else if (mark == Mark::Unseen) {
+        visit(ref.to);
+      }
+    }
+    chain.pop_back();
+    marks[name] = Mark::Done;
+  };
+  for (const auto& entry : config.routes) {
+    if (marks[entry.first] == Mark::Unseen) visit(entry.first);
   }
 }
 
@@ -89,17 +252,32 @@ void parse_route(const std::string& name, const json& value, const std::string& 
                  Route& out, Checker& check) {
   out.name = name;
   if (!value.is_object()) return check.problem(path, "must be an object with a targets list");
-  check.only_known_keys(value, path, {"targets", "deadline_ms", "budgets"});
+  check.only_known_keys(value, path, {"targets", "strategy", "rules", "last_resort", "hedge_after_ms", "deadline_ms", "budgets"});
   check.integer(value, "deadline_ms", path, 1, kMaxTimeoutMs, out.deadline_ms);
+  check.integer(value, "hedge_after_ms", path, 1, kMaxTimeoutMs, out.hedge_after_ms);
   parse_budgets(value, path, out.budgets, check);
-  const json* targets = find(value, "targets");
-  const std::string at = key_path(path, "targets");
-  if (targets == nullptr) return check.problem(at, "is required: a list of \"provider/model\" targets");
-  if (!targets->is_array() || targets->empty()) return check.problem(at, "must be a non-empty array");
-  for (std::size_t i = 0; i < targets->size(); ++i) {
+  if (const json* strategy = find(value, "strategy")) {
+    const std::string* text = strategy->get_ptr<const json::string_t*>();
+    if (text == nullptr || !parse_strategy(*text, out.strategy)) {
+      check.problem(key_path(path, "strategy"), "must be one of fallback, loadbalance, conditional, cheapest, fastest");
+    }
+  }
+  parse_targets(value, path, defaults, out.targets, check);
+  if (const json* rules = find(value, "rules")) {
+    if (out.strategy != Strategy::Conditional) check.problem(key_path(path, "rules"), "rules need \"strategy\": \"conditional\"");
+    parse_rules(*rules, key_path(path, "rules"), defaults, out.rules, check);
+  } else if (out.strategy == Strategy::Conditional) {
+    check.problem(key_path(path, "rules"), "is required by the conditional strategy: a list of {when, targets}");
+  }
+  if (out.strategy == Strategy::LoadBalance &&
+      std::none_of(out.targets.begin(), out.targets.end(), [](const Target& t) { return t.weight > 0; })) {
+    check.problem(key_path(path, "targets"), "loadbalance needs at least one target with a weight above 0");
+  }
+  if (const json* last = find(value, "last_resort")) {
     Target target;
-    parse_target((*targets)[i], index_path(at, i), defaults, target, check);
-    out.targets.push_back(std::move(target));
+    parse_target(*last, key_path(path, "last_resort"), defaults, target, check);
+    if (!target.route.empty()) check.problem(key_path(path, "last_resort"), "must be a provider/model target, not a route");
+    out.last_resort = std::move(target);
   }
 }
 
@@ -217,6 +395,17 @@ bool matches_pattern(std::string_view pattern, std::string_view text) {
 
 }  // namespace
 
+std::string_view strategy_name(Strategy strategy) {
+  switch (strategy) {
+    case Strategy::Fallback: return "fallback";
+    case Strategy::LoadBalance: return "loadbalance";
+    case Strategy::Conditional: return "conditional";
+    case Strategy::Cheapest: return "cheapest";
+    case Strategy::Fastest: return "fastest";
+  }
+  return "fallback";
+}
+
 bool ClientKey::may_use_route(std::string_view route) const {
   return std::any_of(routes.begin(), routes.end(), [&](const std::string& r) { return r == "*" || r == route; });
 }
@@ -243,7 +432,7 @@ Config parse_config(const json& doc, std::vector<ConfigProblem>& problems) {
     return config;
   }
   check.only_known_keys(doc, root, {"$schema", "version", "routes", "direct_models", "direct", "prices", "gateway",
-                                    "limits", "keys", "cors"});
+                                    "limits", "keys", "cors", "circuit_breaker"});
   if (const json* version = find(doc, "version"); version != nullptr && as_int64(*version) != 1) {
     check.problem("$.version", "must be 1");
   }
@@ -267,6 +456,10 @@ Config parse_config(const json& doc, std::vector<ConfigProblem>& problems) {
       parse_route(it.key(), it.value(), path, config.direct_defaults, route, check);
       config.routes.emplace(it.key(), std::move(route));
     }
+  }
+  check_route_references(config, check);
+  if (const json* breaker = check.object(doc, "circuit_breaker", root)) {
+    parse_circuit_breaker(*breaker, "$.circuit_breaker", config.circuit_breaker, check);
   }
   if (config.routes.empty() && !config.direct_models) {
     check.problem("$.routes", "no routes are defined and direct_models is false: no request could be served");

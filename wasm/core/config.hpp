@@ -28,16 +28,55 @@ struct RetryPolicy {
 struct Target {
   std::string provider;  // gateway provider slug, e.g. "openai"
   std::string model;     // the provider's model name
+  std::string route;     // non-empty: this entry stands for another route's candidates (nesting)
+  std::int64_t weight = 1;  // share of first picks under the loadbalance strategy
   RetryPolicy retry;
   std::int64_t timeout_ms = 60000;  // per attempt
-  std::string label() const { return provider + "/" + model; }
+  std::string label() const { return route.empty() ? provider + "/" + model : "route:" + route; }
+};
+
+// How a route orders its targets for one request.
+enum class Strategy {
+  Fallback,     // as listed
+  LoadBalance,  // weighted random draws (seeded by the request), the rest as fallbacks
+  Conditional,  // the targets of the first rule the request matches, else the route's own
+  Cheapest,     // by the catalog's price of the estimated prompt and max tokens
+  Fastest,      // by observed latency (core/health.hpp); targets not yet measured first
+};
+
+// What a conditional rule looks at; every condition given must hold.
+struct RouteCondition {
+  std::vector<std::string> keys;                                // client key names; empty = any
+  std::vector<std::pair<std::string, std::string>> metadata;   // request metadata entries that must be equal
+  std::optional<bool> has_tools;
+  std::optional<bool> has_images;
+  std::optional<bool> stream;
+  std::optional<std::int64_t> min_prompt_tokens;  // estimated, inclusive
+  std::optional<std::int64_t> max_prompt_tokens;
+};
+
+struct RouteRule {
+  RouteCondition when;
+  std::vector<Target> targets;
 };
 
 struct Route {
   std::string name;
-  std::vector<Target> targets;
+  Strategy strategy = Strategy::Fallback;
+  std::vector<Target> targets;  // for conditional: the default when no rule matches
+  std::vector<RouteRule> rules;
+  std::optional<Target> last_resort;  // tried only when every candidate's circuit is open
+  std::int64_t hedge_after_ms = 0;    // > 0: no answer head by then, and the next candidate is tried too
   std::int64_t deadline_ms = 120000;  // bounds every attempt, retry and backoff of one request together
   std::vector<Budget> budgets{};      // spend limits of the route, whoever calls it
+};
+
+// Circuit breakers, one per provider/model, shared by every request of a router (core/health.hpp).
+struct CircuitBreakerPolicy {
+  bool enabled = false;               // on when the config has a circuit_breaker section
+  int failures = 5;                   // failures within one window that open the circuit...
+  std::int64_t window_ms = 60000;     // ...when they are at least half of that window's attempts
+  std::int64_t cooldown_ms = 30000;   // open this long (longer when the provider's retry-after says so)
 };
 
 struct GatewaySettings {
@@ -76,6 +115,7 @@ struct Config {
   GatewaySettings gateway;
   Limits limits;
   Target direct_defaults;  // retry/timeout applied to provider/model requests and `models` lists
+  CircuitBreakerPolicy circuit_breaker;
   std::vector<ClientKey> keys;
   std::vector<std::string> cors_origins;  // browser origins allowed to call; empty = no CORS
 };
@@ -100,6 +140,8 @@ Config parse_config(const json& doc, std::vector<ConfigProblem>& problems);
 
 // Checks the environment against the config (gateway URL, gateway token).
 Environment parse_environment(const json& doc, const Config& config, std::vector<ConfigProblem>& problems);
+
+std::string_view strategy_name(Strategy strategy);
 
 // Splits "provider/model" at the first slash (model names may hold slashes: @cf/meta/...).
 bool split_provider_model(std::string_view text, std::string& provider, std::string& model);

@@ -1,11 +1,88 @@
 #include "core/router.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <limits>
+
+#include "core/budget.hpp"
 
 #include "core/catalog.hpp"
+#include "util/decimal.hpp"
 #include "providers/registry.hpp"
 
 namespace llmroute::core {
+
+namespace {
+
+constexpr std::uint64_t kRoutingStream = 0x6c6c6d726f757465ULL;  // "llmroute"
+constexpr std::size_t kMaxCandidates = 64;
+constexpr int kMaxNesting = 16;
+
+// Successive weighted draws without replacement: the first pick follows the weights, and the
+// rest follow as fallbacks in the order drawn. Targets of weight 0 come last, as listed.
+std::vector<std::size_t> weighted_order(const std::vector<Target>& targets, Pcg32& rng) {
+  std::vector<std::size_t> left;
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    if (targets[i].weight > 0) {
+      left.push_back(i);
+      total += static_cast<std::uint64_t>(targets[i].weight);
+    }
+  }
+  std::vector<std::size_t> out;
+  while (!left.empty()) {
+    const std::uint64_t wide = (std::uint64_t{rng.next()} << 32) | rng.next();
+    std::uint64_t draw = wide % total;
+    std::size_t pick = 0;
+    while (draw >= static_cast<std::uint64_t>(targets[left[pick]].weight)) draw -= static_cast<std::uint64_t>(targets[left[pick++]].weight);
+    out.push_back(left[pick]);
+    total -= static_cast<std::uint64_t>(targets[left[pick]].weight);
+    left.erase(left.begin() + static_cast<std::ptrdiff_t>(pick));
+  }
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    if (targets[i].weight <= 0) out.push_back(i);
+  }
+  return out;
+}
+
+// Sorts usable candidates by `key` (stable: ties keep their order), skipped ones after them all;
+// returns the usable ones as "label=<describe(key)>, ..." for the plan's decisions.
+template <typename Key, typename Describe>
+std::string order_usable_by(std::vector<Candidate>& candidates, Key key, Describe describe) {
+  std::vector<std::pair<std::int64_t, Candidate>> keyed;
+  for (Candidate& c : candidates) {
+    const std::int64_t k = c.skip_reason.empty() ? key(c) : 0;
+    keyed.emplace_back(k, std::move(c));
+  }
+  std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
+    return std::make_pair(!a.second.skip_reason.empty(), a.first) < std::make_pair(!b.second.skip_reason.empty(), b.first);
+  });
+  std::string order;
+  candidates.clear();
+  for (auto& entry : keyed) {
+    if (entry.second.skip_reason.empty()) order += (order.empty() ? "" : ", ") + entry.second.target.label() + "=" + describe(entry.first);
+    candidates.push_back(std::move(entry.second));
+  }
+  return order;
+}
+
+bool matches(const RouteCondition& when, const ChatRequest& request, const Plan& plan) {
+  if (!when.keys.empty() && std::find(when.keys.begin(), when.keys.end(), plan.key) == when.keys.end()) return false;
+  for (const auto& wanted : when.metadata) {
+    const bool found = std::any_of(plan.metadata.begin(), plan.metadata.end(), [&](const auto& entry) {
+      return iequals(entry.first, wanted.first) && entry.second == wanted.second;  // names in any case, values exactly
+    });
+    if (!found) return false;
+  }
+  if (when.has_tools && *when.has_tools != request.has_tools) return false;
+  if (when.has_images && *when.has_images != request.has_images) return false;
+  if (when.stream && *when.stream != request.stream) return false;
+  if (when.min_prompt_tokens && request.estimated_prompt_tokens < *when.min_prompt_tokens) return false;
+  if (when.max_prompt_tokens && request.estimated_prompt_tokens > *when.max_prompt_tokens) return false;
+  return true;
+}
+
+}  // namespace
 
 std::shared_ptr<const Router> Router::create(const json& doc, std::vector<ConfigProblem>& problems) {
   const json* config_doc = find(doc, "config");
@@ -45,12 +122,14 @@ Result<const ClientKey*> Router::authenticate(std::string_view presented) const 
   return match;
 }
 
-Result<Plan> Router::plan(const ChatRequest& request, const ClientKey& key) const {
+Result<Plan> Router::plan(const ChatRequest& request, const ClientKey& key, RequestMetadata metadata,
+                          std::uint64_t seed) const {
   Plan plan;
   plan.key = key.name;
   plan.key_budgets = key.budgets;
   plan.requests_per_minute = key.requests_per_minute;
   plan.tokens_per_minute = key.tokens_per_minute;
+  plan.metadata = std::move(metadata);
   if (!request.models.empty()) {
     // An OpenRouter-style list: `model` (when given) first, then each entry, in order.
     std::vector<std::string> chain;
@@ -64,7 +143,106 @@ Result<Plan> Router::plan(const ChatRequest& request, const ClientKey& key) cons
   } else if (auto e = expand(request.model, key, plan, true)) {
     return *e;
   }
+  choose(plan, request, seed);
   return plan;
+}
+
+void Router::choose(Plan& plan, const ChatRequest& request, std::uint64_t seed) const {
+  plan.candidates.clear();
+  plan.decisions.clear();
+  plan.depends_on_seed_or_health = false;
+  // A stream of its own, so that routing draws do not shift the backoff jitter of the same seed.
+  Pcg32 rng(seed, kRoutingStream);
+  std::vector<Candidate> all;
+  for (const PlanEntry& entry : plan.entries) {
+    if (entry.route == nullptr) {
+      all.push_back(candidate_for(entry.direct, request));
+      continue;
+    }
+    auto expanded = expand_route(*entry.route, request, plan, rng, 0);
+    std::move(expanded.begin(), expanded.end(), std::back_inserter(all));
+  }
+  // Nesting can name a target twice: it is tried where it first comes (its retries are its own).
+  for (Candidate& c : all) {
+    if (plan.candidates.size() >= kMaxCandidates) break;
+    const bool seen = std::any_of(plan.candidates.begin(), plan.candidates.end(),
+                                  [&](const Candidate& p) { return p.target.label() == c.target.label(); });
+    if (!seen) plan.candidates.push_back(std::move(c));
+  }
+  if (plan.entries.size() == 1 && plan.entries[0].route != nullptr && plan.entries[0].route->last_resort) {
+    Candidate last = candidate_for(*plan.entries[0].route->last_resort, request);
+    last.last_resort = true;
+    plan.candidates.push_back(std::move(last));
+  }
+}
+
+std::vector<Candidate> Router::expand_route(const Route& route, const ChatRequest& request, Plan& plan, Pcg32& rng,
+                                            int depth) const {
+  std::vector<Candidate> out;
+  if (depth > kMaxNesting) return out;  // validation rejects cycles; this bounds a deep chain all the same
+  const std::vector<Target>* targets = &route.targets;
+  const std::string prefix = "route " + route.name + ": ";
+  if (route.strategy == Strategy::Conditional) {
+    std::size_t matched = route.rules.size();
+    for (std::size_t i = 0; i < route.rules.size() && matched == route.rules.size(); ++i) {
+      if (matches(route.rules[i].when, request, plan)) matched = i;
+    }
+    if (matched < route.rules.size()) {
+      targets = &route.rules[matched].targets;
+      plan.decisions.push_back(prefix + "rule " + std::to_string(matched) + " matched");
+    } else {
+      plan.decisions.push_back(prefix + "no rule matched, default targets");
+    }
+  }
+  std::vector<std::size_t> order(targets->size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (route.strategy == Strategy::LoadBalance) {
+    order = weighted_order(*targets, rng);
+    plan.depends_on_seed_or_health = true;
+    std::string drawn;
+    for (std::size_t i : order) drawn += (drawn.empty() ? "" : ", ") + (*targets)[i].label();
+    plan.decisions.push_back(prefix + "loadbalance drew " + drawn);
+  }
+  for (std::size_t i : order) {
+    const Target& target = (*targets)[i];
+    if (target.route.empty()) {
+      out.push_back(candidate_for(target, request));
+      continue;
+    }
+    const auto nested = config_.routes.find(target.route);
+    if (nested == config_.routes.end()) continue;  // validated: cannot happen
+    auto expanded = expand_route(nested->second, request, plan, rng, depth + 1);
+    std::move(expanded.begin(), expanded.end(), std::back_inserter(out));
+  }
+  if (route.strategy == Strategy::Cheapest) order_by_cost(out, request, route, plan);
+  if (route.strategy == Strategy::Fastest) order_by_latency(out, route, plan);
+  return out;
+}
+
+// Capable candidates by the price of the estimated prompt plus the output the request allows (the
+// config's default when it names none), dearest last; unpriced ones after every priced one.
+void Router::order_by_cost(std::vector<Candidate>& candidates, const ChatRequest& request, const Route& route,
+                           Plan& plan) const {
+  constexpr std::int64_t kUnpriced = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t max_output = request.max_output_tokens.value_or(config_.limits.default_max_output_tokens);
+  const std::string order = order_usable_by(
+      candidates,
+      [&](const Candidate& c) {
+        const ModelPrice* price = find_price(prices_, c.target.provider, c.target.model);
+        return price == nullptr ? kUnpriced : worst_case_micro_usd(*price, request.estimated_prompt_tokens, max_output);
+      },
+      [](std::int64_t micro_usd) { return micro_usd == kUnpriced ? std::string("unpriced") : "$" + format_scaled(micro_usd, kMicroScale); });
+  plan.decisions.push_back("route " + route.name + ": cheapest first: " + order);
+}
+
+// By the moving average of observed latency; targets never measured go first, so that each gets
+// measured, then the fastest.
+void Router::order_by_latency(std::vector<Candidate>& candidates, const Route& route, Plan& plan) const {
+  plan.depends_on_seed_or_health = true;
+  const std::string order = order_usable_by(
+      candidates, [&](const Candidate& c) { return health_->latency_ms(c.target.label()).value_or(-1); },
+      [](std::int64_t latency) { return latency < 0 ? std::string("unmeasured") : std::to_string(latency) + "ms"; });
+  plan.decisions.push_back("route " + route.name + ": fastest first: " + order);
 }
 
 std::optional<Error> Router::expand(const std::string& name, const ClientKey& key, Plan& plan, bool single) const {
@@ -74,10 +252,13 @@ std::optional<Error> Router::expand(const std::string& name, const ClientKey& ke
       return Error{ErrorKind::Client, 403, "permission_error", "route_not_allowed",
                    "the key '" + key.name + "' may not use the route '" + route.name + "'", "model"};
     }
-    if (single) plan.route = route.name;
+    if (single) {
+      plan.route = route.name;
+      plan.hedge_after_ms = route.hedge_after_ms;
+    }
     plan.deadline_ms = std::max(plan.deadline_ms, route.deadline_ms);
     for (const Budget& budget : route.budgets) plan.route_budgets.emplace_back(route.name, budget);
-    for (const Target& target : route.targets) plan.candidates.push_back(candidate_for(target));
+    plan.entries.push_back({&route, {}});
     return std::nullopt;
   }
   Target target = config_.direct_defaults;
@@ -98,22 +279,52 @@ std::optional<Error> Router::expand(const std::string& name, const ClientKey& ke
                  "the key '" + key.name + "' may not use the model '" + name + "' directly", "model"};
   }
   plan.deadline_ms = std::max(plan.deadline_ms, Route{}.deadline_ms);
-  plan.candidates.push_back(candidate_for(target));
+  plan.entries.push_back({nullptr, std::move(target)});
   return std::nullopt;
 }
 
-Candidate Router::candidate_for(const Target& target) const {
+Candidate Router::candidate_for(const Target& target, const ChatRequest& request) const {
   Candidate c;
   c.target = target;
   c.provider = providers::find(target.provider);  // validated with the config
-  if (c.provider == nullptr || key_in_gateway(target.provider)) return c;
-  if (c.provider->signs_requests() && !environment_.aws_credentials) {
-    const bool has_id = environment_.has_secret(providers::kAwsAccessKeyIdSecret);
-    c.skip_reason = "missing_secret_" + std::string(has_id ? providers::kAwsSecretAccessKeySecret : providers::kAwsAccessKeyIdSecret);
-  } else if (!c.provider->signs_requests() && !environment_.has_secret(c.provider->key_secret)) {
-    c.skip_reason = "missing_secret_" + std::string(c.provider->key_secret);
+  if (c.provider == nullptr) return c;
+  if (!key_in_gateway(target.provider)) {
+    if (c.provider->signs_requests() && !environment_.aws_credentials) {
+      const bool has_id = environment_.has_secret(providers::kAwsAccessKeyIdSecret);
+      c.skip_reason = "missing_secret_" + std::string(has_id ? providers::kAwsSecretAccessKeySecret : providers::kAwsAccessKeyIdSecret);
+      return c;
+    }
+    if (!c.provider->signs_requests() && !environment_.has_secret(c.provider->key_secret)) {
+      c.skip_reason = "missing_secret_" + std::string(c.provider->key_secret);
+      return c;
+    }
   }
+  check_capabilities(c, request);
   return c;
+}
+
+// What the catalog knows of the model against what the request needs; what it does not know is
+// assumed to be there. An entry listing no capability at all says nothing about any of them.
+void Router::check_capabilities(Candidate& c, const ChatRequest& request) const {
+  const ModelPrice* price = find_price(prices_, c.target.provider, c.target.model);
+  if (price == nullptr) return;
+  const std::int64_t needed = request.estimated_prompt_tokens + request.max_output_tokens.value_or(0);
+  if (price->context_window > 0 && needed > price->context_window) {
+    c.skip_reason = "context_window_too_small";
+    c.skip_detail = "needs about " + std::to_string(needed) + " tokens (prompt estimate + max tokens), the context window is " +
+                    std::to_string(price->context_window);
+    return;
+  }
+  if (price->capabilities == 0) return;
+  auto lacks = [&](bool needs, std::uint32_t bit, const char* reason, const char* detail) {
+    if (!needs || (price->capabilities & bit) != 0 || !c.skip_reason.empty()) return;
+    c.skip_reason = reason;
+    c.skip_detail = detail;
+  };
+  lacks(request.has_tools, kCapTools, "no_tools_support", "the request has tools; the catalog says this model takes none");
+  lacks(request.has_images, kCapVision, "no_vision_support", "the request has images; the catalog says this model reads none");
+  lacks(request.has_json_schema, kCapJsonSchema, "no_json_schema_support",
+        "the request asks for a JSON schema; the catalog says this model cannot follow one");
 }
 
 bool Router::key_in_gateway(std::string_view provider) const {

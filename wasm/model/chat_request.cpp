@@ -157,6 +157,10 @@ Result<ChatRequest> parse_chat_request(std::string_view text, const RequestLimit
     for (const json& tool : *tools) chars += static_cast<std::int64_t>(to_json_text(tool).size());
   }
 
+  if (const json* format = find_object(body, "response_format")) {
+    const std::string* type = find_string(*format, "type");
+    out.has_json_schema = type != nullptr && *type == "json_schema";
+  }
   out.stream = find_bool(body, "stream").value_or(false);
   if (const json* options = find_object(body, "stream_options")) out.include_usage = find_bool(*options, "include_usage").value_or(false);
   for (const char* name : {"max_completion_tokens", "max_tokens"}) {

@@ -29,6 +29,7 @@ struct ChatRequest {
   std::size_t message_count = 0;
   bool has_tools = false;
   bool has_images = false;
+  bool has_json_schema = false;  // response_format {"type": "json_schema"}: structured output
   std::int64_t estimated_prompt_tokens = 0;  // a cheap upper-bound-ish estimate, for budgets and checks
 };
 

@@ -53,7 +53,14 @@ export class Core {
     return rc === 0 ? out : { error: out.error, code: rc };
   }
 
-  /** Authenticates, parses and plans a request: meta {api_key}, body as received (bytes). {handle} or {error}. */
+  /** The router's target health at `nowMs`: {circuit_breaker, targets: [...]} (see llmroute.h). */
+  routerHealth(router, nowMs) {
+    const rc = this.#callWithBytes(encoder.encode(JSON.stringify({ now_ms: nowMs })), (ptr, len) => this.exports.llmroute_router_health(router, ptr, len));
+    const out = this.#result();
+    return rc === 0 ? out : { error: out.error, code: rc };
+  }
+
+  /** Authenticates, parses and plans a request: meta {api_key, metadata?, seed?}, body as received (bytes). {handle} or {error}. */
   callNew(router, meta, bodyBytes) {
     const metaBytes = encoder.encode(JSON.stringify(meta));
     const rc = this.#callWithBytes(metaBytes, (metaPtr, metaLen) =>

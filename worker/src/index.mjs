@@ -73,7 +73,8 @@ async function chatCompletions(request, env, ctx, router) {
   const body = new Uint8Array(await request.arrayBuffer());
   if (body.length > limit) return tooLarge(body.length, limit);
 
-  const meta = { api_key: presentedKey(request) };
+  const meta = { api_key: presentedKey(request), ...routingMeta(request) };
+  if (meta.error) return errorResponse(400, meta.error, { code: "invalid_metadata" });
   const book = ledger(env);
   const outcome = await driveCall(core, router.handle, meta, body, env, {
     recordUsage: (record) => ctx.waitUntil(recordUsage(book, record)),
@@ -92,8 +93,42 @@ function healthz(request, router) {
   }
   const body = { status: "ok" };
   const key = presentedKey(request);
-  if (key !== "" && core.authenticate(router.handle, key).key?.admin) body.abi_version = core.exports.llmroute_abi_version();
+  if (key !== "" && core.authenticate(router.handle, key).key?.admin) {
+    // For operators: each target's circuit, recent failure rate, latency and last error class.
+    body.abi_version = core.exports.llmroute_abi_version();
+    const health = core.routerHealth(router.handle, Date.now());
+    if (!health.error) Object.assign(body, health);
+  }
   return jsonResponse(200, body);
+}
+
+// What conditional routes may look at besides the body: x-llmroute-meta-<name> headers and AI
+// Gateway's cf-aig-metadata (a flat JSON object), and an x-llmroute-seed that fixes the call's
+// random draws (same seed, config and request => same routing decisions). {error} when malformed.
+function routingMeta(request) {
+  const out = {};
+  const metadata = {};
+  const gateway = request.headers.get("cf-aig-metadata");
+  if (gateway !== null) {
+    let parsed;
+    try {
+      parsed = JSON.parse(gateway);
+    } catch {
+      return { error: "cf-aig-metadata must be a JSON object" };
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return { error: "cf-aig-metadata must be a JSON object" };
+    Object.assign(metadata, parsed);
+  }
+  for (const [name, value] of request.headers) {
+    if (name.startsWith("x-llmroute-meta-") && name.length > "x-llmroute-meta-".length) metadata[name.slice("x-llmroute-meta-".length)] = value;
+  }
+  if (Object.keys(metadata).length > 0) out.metadata = metadata;
+  const seed = request.headers.get("x-llmroute-seed");
+  if (seed !== null) {
+    if (!/^\d{1,15}$/.test(seed)) return { error: "x-llmroute-seed must be a whole number of at most 15 digits" };
+    out.seed = Number(seed);
+  }
+  return out;
 }
 
 /** The client key as presented: Authorization: Bearer <key>, or x-api-key (Anthropic-style clients). */
@@ -128,7 +163,7 @@ function corsPreflight(request, router) {
     status: 204,
     headers: {
       "access-control-allow-methods": "GET, POST, OPTIONS",
-      "access-control-allow-headers": "authorization, content-type, x-api-key",
+      "access-control-allow-headers": "authorization, content-type, x-api-key, x-llmroute-seed, cf-aig-metadata",
       "access-control-max-age": "600",
     },
   });
