@@ -29,7 +29,9 @@ class AnthropicStream final : public SseStreamTranslator {
       const std::string* id = message ? find_string(*message, "id") : nullptr;
       const std::string* model = message ? find_string(*message, "model") : nullptr;
       writer_.start(id ? *id : "", model ? *model : "", options_.now_ms / 1000);
-      if (const json* usage = message ? find(*message, "usage") : nullptr) has_usage_ = read_usage(*usage, usage_);
+      // The input counts are final here, but output_tokens is provisional until message_delta: the
+      // usage is not known (a stream cut before message_delta is estimated, not priced at 1 token).
+      if (const json* usage = message ? find(*message, "usage") : nullptr) started_with_usage_ = read_usage(*usage, usage_);
       writer_.delta(out, openai_format::role_delta());
     } else if (kind == "content_block_start") {
       const json* block = find_object(data, "content_block");
@@ -64,7 +66,10 @@ class AnthropicStream final : public SseStreamTranslator {
       if (const std::string* stop = delta ? find_string(*delta, "stop_reason") : nullptr) stop_reason_ = *stop;
       if (const json* usage = find_object(data, "usage")) {
         // The final count of output tokens (newer answers repeat the input counts too).
-        if (auto output = find_int64(*usage, "output_tokens")) usage_.completion_tokens = *output;
+        if (auto output = find_int64(*usage, "output_tokens")) {
+          usage_.completion_tokens = *output;
+          has_usage_ = started_with_usage_ || has_usage_;
+        }
         if (find_int64(*usage, "input_tokens")) has_usage_ = read_usage(*usage, usage_) || has_usage_;
       }
     } else if (kind == "message_stop") {
@@ -93,6 +98,7 @@ class AnthropicStream final : public SseStreamTranslator {
   openai_format::ChunkWriter writer_;
   std::map<std::int64_t, int> tool_indexes_;  // Anthropic block index -> OpenAI tool call index
   std::string stop_reason_ = "end_turn";
+  bool started_with_usage_ = false;  // message_start gave the input counts
 };
 
 }  // namespace

@@ -25,6 +25,13 @@ class GeminiStream final : public SseStreamTranslator {
   bool wants_more() const override { return !error_; }
 
   void take(const SseEvent& event, std::string& out) override {
+    take_response(event, out);
+    // Every chunk carries the usage so far; it is the answer's only once a candidate finished (a
+    // stream cut before that is estimated, not priced at a running total without the completion).
+    has_usage_ = usage_read_ && !finish_reason_.empty();
+  }
+
+  void take_response(const SseEvent& event, std::string& out) {
     json data;
     if (parse_json(event.data, data) != JsonParseStatus::Ok || !data.is_object()) {
       error_ = malformed_stream();
@@ -40,7 +47,7 @@ class GeminiStream final : public SseStreamTranslator {
       writer_.start(id ? *id : "", model ? *model : "", options_.now_ms / 1000);
       writer_.delta(out, openai_format::role_delta());
     }
-    if (const json* usage = find(data, "usageMetadata")) has_usage_ = read_usage(*usage, usage_) || has_usage_;
+    if (const json* usage = find(data, "usageMetadata")) usage_read_ = read_usage(*usage, usage_) || usage_read_;
 
     const json* candidates = find_array(data, "candidates");
     if (candidates == nullptr || candidates->empty()) {
@@ -80,6 +87,7 @@ class GeminiStream final : public SseStreamTranslator {
   openai_format::ChunkWriter writer_;
   std::size_t tool_calls_ = 0;
   std::string finish_reason_;  // empty until a candidate says why it stopped
+  bool usage_read_ = false;    // some chunk carried usageMetadata
 };
 
 }  // namespace
