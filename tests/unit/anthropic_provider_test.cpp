@@ -243,3 +243,34 @@ TEST(ProviderRequests, SteeringAProviderCannotHonourIsRefusedNotDropped) {
     EXPECT_TRUE(p->build_request(*empty, model, context)) << name;  // asks for nothing: fine
   }
 }
+
+TEST(ProviderRequests, ImagesWhereOnlyTextIsTakenAreRefusedNotDropped) {
+  const char* image = R"({"type":"image_url","image_url":{"url":"https://example.com/a.png"}})";
+  for (const char* name : {"anthropic", "google-ai-studio", "aws-bedrock"}) {
+    const Provider* p = providers::find(name);
+    ASSERT_NE(p, nullptr) << name;
+    RequestContext context;
+    const AwsCredentials credentials{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
+    context.aws_credentials = &credentials;
+    const std::string model = std::string(name) == "aws-bedrock" ? "us-east-1/anthropic.claude-x" : "m";
+    auto system = parse_chat_request(std::string(R"({"model":"m","messages":[{"role":"system","content":[{"type":"text","text":"be brief"},)") +
+                                         image + R"(]},{"role":"user","content":"hi"}]})",
+                                     {});
+    ASSERT_TRUE(system);
+    auto built = p->build_request(*system, model, context);
+    ASSERT_FALSE(built) << name;
+    EXPECT_EQ(built.error().param, "messages[0].content[1]") << name;
+    EXPECT_EQ(built.error().code, "unsupported_parameter");
+    auto tool = parse_chat_request(std::string(R"({"model":"m","messages":[{"role":"user","content":"hi"},
+        {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},
+        {"role":"tool","tool_call_id":"c1","content":[)") + image + "]}]}",
+                                   {});
+    ASSERT_TRUE(tool) << tool.error().message;
+    built = p->build_request(*tool, model, context);
+    ASSERT_FALSE(built) << name;
+    EXPECT_EQ(built.error().param, "messages[2].content[0]") << name;
+    // Text parts alone still pass, joined.
+    auto text = parse_chat_request(R"({"model":"m","messages":[{"role":"system","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]},{"role":"user","content":"hi"}]})", {});
+    EXPECT_TRUE(p->build_request(*text, model, context)) << name;
+  }
+}

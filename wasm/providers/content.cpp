@@ -34,6 +34,20 @@ Result<json> content_blocks(const json& content, const std::string& param, std::
   return blocks;
 }
 
+Result<std::string> text_only(const json& content, const std::string& param, std::string_view provider) {
+  if (content.is_array()) {
+    for (std::size_t i = 0; i < content.size(); ++i) {
+      const std::string* type = find_string(content[i], "type");
+      if (type == nullptr || *type != "text") {
+        return unsupported_parameter(std::string(provider) + " takes only text in system, developer and tool messages; a part of type '" +
+                                         (type ? *type : std::string("?")) + "' cannot be sent",
+                                     param + "[" + std::to_string(i) + "]");
+      }
+    }
+  }
+  return content_text(content);
+}
+
 void push_turn(json& messages, const std::string& role, json blocks) {
   if (blocks.empty()) return;
   if (!messages.empty() && messages.back()["role"] == role) {

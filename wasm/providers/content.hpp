@@ -19,6 +19,10 @@ using ImageBlock = Result<json> (*)(const std::string& url, const std::string& a
 Result<json> content_blocks(const json& content, const std::string& param, std::string_view provider,
                             TextBlock text_block, ImageBlock image_block);
 
+// The text of a turn the provider takes as text only (system and developer prompts, tool results):
+// a part of any other type (an image) is refused rather than silently left out.
+Result<std::string> text_only(const json& content, const std::string& param, std::string_view provider);
+
 // Appends a turn of `role` holding `blocks`, merged into the last turn when that has the same
 // role: for APIs whose user and assistant turns must alternate. Nothing is added for no blocks.
 void push_turn(json& messages, const std::string& role, json blocks);

@@ -85,7 +85,9 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
     static const json kNull;
     const json& c = content ? *content : kNull;
     if (role == "system" || role == "developer") {
-      system += (system.empty() ? "" : "\n\n") + content_text(c);
+      auto text = text_only(c, param + ".content", "anthropic");
+      if (!text) return text.take_error();
+      system += (system.empty() ? "" : "\n\n") + *text;
     } else if (role == "user") {
       auto blocks = anthropic_blocks(c, param + ".content");
       if (!blocks) return blocks.take_error();
@@ -115,7 +117,9 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
     } else if (role == "tool") {
       const std::string* id = find_string(message, "tool_call_id");
       if (id == nullptr) return client_error("'" + param + ".tool_call_id' is required", param + ".tool_call_id", "missing_required_parameter");
-      json result = {{"type", "tool_result"}, {"tool_use_id", *id}, {"content", content_text(c)}};
+      auto text = text_only(c, param + ".content", "anthropic");
+      if (!text) return text.take_error();
+      json result = {{"type", "tool_result"}, {"tool_use_id", *id}, {"content", std::move(*text)}};
       push_turn(messages, "user", json::array({std::move(result)}));
     } else {
       return unsupported_parameter("messages with role '" + role + "' cannot be sent to anthropic", param + ".role");

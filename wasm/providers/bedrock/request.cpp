@@ -139,7 +139,9 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
     const json* content = find(message, "content");
     const json& c = content ? *content : kNull;
     if (role == "system" || role == "developer") {
-      if (std::string text = content_text(c); !text.empty()) system.push_back(text_block(text));
+      auto text = text_only(c, param + ".content", "bedrock");
+      if (!text) return text.take_error();
+      if (!text->empty()) system.push_back(text_block(*text));
     } else if (role == "user") {
       auto blocks = content_blocks(c, param + ".content", "bedrock", text_block, image_block);
       if (!blocks) return blocks.take_error();
@@ -153,7 +155,9 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
       const std::string* id = find_string(message, "tool_call_id");
       if (id == nullptr) return client_error("'" + param + ".tool_call_id' is required", param + ".tool_call_id", "missing_required_parameter");
       json result_content = json::array();
-      if (std::string text = content_text(c); !text.empty()) result_content.push_back(text_block(text));
+      auto text = text_only(c, param + ".content", "bedrock");
+      if (!text) return text.take_error();
+      if (!text->empty()) result_content.push_back(text_block(*text));
       push_turn(messages, "user", json::array({{{"toolResult", {{"toolUseId", *id}, {"content", std::move(result_content)}}}}}));
       has_tool_turns = true;
     } else {

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <array>
 
+#include "providers/content.hpp"
 #include "providers/gemini/gemini.hpp"
 
 namespace llmroute::providers::gemini {
@@ -286,7 +287,9 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
     static const json kNull;
     const json& c = content ? *content : kNull;
     if (role == "system" || role == "developer") {
-      if (std::string text = content_text(c); !text.empty()) system.push_back({{"text", std::move(text)}});
+      auto text = text_only(c, param + ".content", "gemini");
+      if (!text) return text.take_error();
+      if (!text->empty()) system.push_back({{"text", std::move(*text)}});
     } else if (role == "user") {
       auto parts = parts_of(c, param + ".content");
       if (!parts) return parts.take_error();
@@ -308,7 +311,9 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
         return client_error("'" + param + ".tool_call_id' matches no tool call of an earlier assistant message",
                             param + ".tool_call_id", "invalid_value");
       }
-      json result = {{"functionResponse", {{"name", *name}, {"response", function_response(content_text(c))}}}};
+      auto text = text_only(c, param + ".content", "gemini");
+      if (!text) return text.take_error();
+      json result = {{"functionResponse", {{"name", *name}, {"response", function_response(*text)}}}};
       push_turn(contents, "user", json::array({std::move(result)}));
     } else {
       return unsupported_parameter("messages with role '" + role + "' cannot be sent to gemini", param + ".role");
