@@ -496,3 +496,45 @@ TEST(Call, BedrockWithoutCredentialsIsSkippedOrLeftToTheGateway) {
   ASSERT_EQ(send.secret_headers.size(), 1u);
   EXPECT_EQ(send.secret_headers[0].name, "cf-aig-authorization");
 }
+
+TEST(Call, TargetOverridesSetFieldsAndCapMaxTokens) {
+  const char* config = R"({"routes":{"r":{"targets":[
+    {"model":"openai/gpt-4o-mini","overrides":{"max_tokens":100,"temperature":0,"reasoning_effort":"low"}},
+    {"model":"openai/gpt-4o","retry":{"attempts":1}}]}}})";
+  auto sent_body = [&](const std::string& request) {
+    CallDriver d(make_router(config), request);
+    const auto actions = d.start();
+    const SendUpstream* send = find_action<SendUpstream>(actions);
+    return send == nullptr ? json() : json::parse(send->body);
+  };
+  json body = sent_body(R"({"model":"r","max_tokens":500,"temperature":0.7,"messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(body["max_tokens"], 100);  // capped
+  EXPECT_FALSE(body.contains("max_completion_tokens"));
+  EXPECT_EQ(body["temperature"], 0);
+  EXPECT_EQ(body["reasoning_effort"], "low");
+  body = sent_body(R"({"model":"r","max_completion_tokens":50,"messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(body["max_completion_tokens"], 50);  // already below the cap
+  body = sent_body(R"({"model":"r","messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(body["max_completion_tokens"], 100);  // none asked: the cap is the limit
+
+  // The next target sends the client's request untouched.
+  const char* two = R"({"routes":{"r":{"targets":[
+    {"model":"openai/gpt-4o-mini","retry":{"attempts":1},"overrides":{"max_tokens":100}},"openai/gpt-4o"]}}})";
+  CallDriver d(make_router(two), R"({"model":"r","max_tokens":500,"messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(json::parse(expect_send(d.start(), 1).body)["max_tokens"], 100);
+  const auto next = expect_send(d.answer(1, 503, "{}"), 2);
+  EXPECT_EQ(json::parse(next.body)["max_tokens"], 500);
+}
+
+TEST(Call, OverridesThatWouldChangeRoutingAreRefusedWithAPath) {
+  std::vector<ConfigProblem> problems;
+  make_router(R"({"routes":{"r":{"targets":[
+    {"model":"openai/a","overrides":{"stream":true,"max_tokens":0}},
+    {"model":"openai/b","overrides":[1]},
+    {"route":"s","overrides":{"temperature":0}}]},"s":{"targets":["openai/c"]}}})",
+              {"OPENAI_API_KEY"}, &problems);
+  std::vector<std::string> paths;
+  for (const auto& p : problems) paths.push_back(p.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"$.routes.r.targets[0].overrides.max_tokens", "$.routes.r.targets[0].overrides.stream",
+                                             "$.routes.r.targets[1].overrides", "$.routes.r.targets[2]"}));
+}

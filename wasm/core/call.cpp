@@ -468,7 +468,10 @@ void Call::start_attempt(std::size_t index, std::int64_t now_ms) {
 // is answered if no other target can serve.
 bool Call::send_attempt(std::size_t index, std::int64_t now_ms, AwaitingUpstream& awaiting) {
   const Candidate& candidate = plan_.candidates[index];
-  auto built = candidate.provider->build_request(request_, candidate.target.model,
+  // A target with overrides sends its own copy of the request; the others send the client's as is.
+  const bool overridden = !candidate.target.overrides.empty();
+  const ChatRequest target_request = overridden ? with_overrides(request_, candidate.target.overrides) : ChatRequest{};
+  auto built = candidate.provider->build_request(overridden ? target_request : request_, candidate.target.model,
                                                 router_->request_context(*candidate.provider, now_ms));
   if (!built) {
     untranslatable_ = built.take_error();

@@ -43,14 +43,14 @@ void parse_target(const json& value, const std::string& path, const Target& defa
   out = defaults;
   const json* model = &value;
   if (value.is_object()) {
-    check.only_known_keys(value, path, {"model", "route", "weight", "retry", "timeout_ms"});
+    check.only_known_keys(value, path, {"model", "route", "weight", "retry", "timeout_ms", "overrides"});
     check.integer(value, "weight", path, 0, kMaxWeight, out.weight);
     if (const json* route = find(value, "route")) {
       const std::string* name = route->get_ptr<const json::string_t*>();
       if (name == nullptr || name->empty()) return check.problem(key_path(path, "route"), "must be the name of a route");
       if (find(value, "model") != nullptr) check.problem(key_path(path, "model"), "a target names either a model or a route, not both");
-      if (find(value, "retry") != nullptr || find(value, "timeout_ms") != nullptr) {
-        check.problem(path, "retry and timeout_ms belong to the targets of the route named here, not to the reference");
+      if (find(value, "retry") != nullptr || find(value, "timeout_ms") != nullptr || find(value, "overrides") != nullptr) {
+        check.problem(path, "retry, timeout_ms and overrides belong to the targets of the route named here, not to the reference");
       }
       out.route = *name;
       return;
@@ -59,6 +59,22 @@ void parse_target(const json& value, const std::string& path, const Target& defa
     if (model == nullptr) return check.problem(key_path(path, "model"), "is required: \"provider/model\" (or \"route\": \"name\")");
     if (const json* retry = find(value, "retry")) parse_retry(*retry, key_path(path, "retry"), out.retry, check);
     check.integer(value, "timeout_ms", path, 1, kMaxTimeoutMs, out.timeout_ms);
+    if (const json* overrides = find(value, "overrides")) {
+      const std::string at = key_path(path, "overrides");
+      if (!overrides->is_object()) {
+        check.problem(at, "must be an object of request fields this target sets, e.g. {\"max_tokens\": 1024}");
+      } else {
+        for (auto it = overrides->begin(); it != overrides->end(); ++it) {
+          if (is_protected_request_field(it.key())) {
+            check.problem(key_path(at, it.key()), "routing depends on this field; a target may not change it");
+          } else if (it.key() == "max_tokens" || it.key() == "max_completion_tokens") {
+            const auto cap = as_int64(it.value());
+            if (!cap || *cap < 1) check.problem(key_path(at, it.key()), "must be a positive integer (it caps the client's value)");
+          }
+        }
+        out.overrides = *overrides;
+      }
+    }
   }
   const std::string model_path = value.is_object() ? key_path(path, "model") : path;
   const std::string* text = model->get_ptr<const json::string_t*>();

@@ -32,6 +32,7 @@ struct Target {
   std::int64_t weight = 1;  // share of first picks under the loadbalance strategy
   RetryPolicy retry;
   std::int64_t timeout_ms = 60000;  // per attempt
+  json overrides = json::object();  // client fields this target sets (max_tokens: caps); see with_overrides
   std::string label() const { return route.empty() ? provider + "/" + model : "route:" + route; }
 };
 

@@ -1,5 +1,6 @@
 #include "model/chat_request.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace llmroute {
@@ -171,6 +172,36 @@ Result<ChatRequest> parse_chat_request(std::string_view text, const RequestLimit
     }
   }
   out.estimated_prompt_tokens = estimate_tokens(chars) + kTokensPerMessage * static_cast<std::int64_t>(out.message_count);
+  return out;
+}
+
+bool is_protected_request_field(std::string_view name) {
+  for (const std::string_view field : {"model", "models", "messages", "stream", "stream_options", "tools", "tool_choice", "functions",
+                                       "function_call", "n"}) {
+    if (name == field) return true;
+  }
+  return false;
+}
+
+ChatRequest with_overrides(const ChatRequest& request, const json& overrides) {
+  ChatRequest out = request;
+  if (!overrides.is_object()) return out;
+  for (auto it = overrides.begin(); it != overrides.end(); ++it) {
+    const std::string& name = it.key();
+    if (is_protected_request_field(name)) continue;  // refused when the config was read
+    if (name == "max_tokens" || name == "max_completion_tokens") {
+      const auto cap = as_int64(it.value());
+      if (!cap || *cap < 1) continue;
+      const std::int64_t capped = std::min(out.max_output_tokens.value_or(*cap), *cap);
+      out.max_output_tokens = capped;
+      // The field the client used carries the cap (both, if it sent both); none: the current name.
+      const bool has_old = out.body.contains("max_tokens"), has_new = out.body.contains("max_completion_tokens");
+      if (has_old) out.body["max_tokens"] = capped;
+      if (has_new || !has_old) out.body["max_completion_tokens"] = capped;
+      continue;
+    }
+    out.body[name] = it.value();
+  }
   return out;
 }
 

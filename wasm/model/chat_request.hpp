@@ -39,6 +39,13 @@ std::int64_t estimate_tokens(std::int64_t text_bytes);
 // Parses and checks the client's body. Errors are OpenAI-shaped 400s naming the field at fault.
 Result<ChatRequest> parse_chat_request(std::string_view body, const RequestLimits& limits);
 
+// The request as one target sends it: each of `overrides` (a config object) set on the client's
+// fields, except max_tokens / max_completion_tokens, which cap what the client asked for.
+ChatRequest with_overrides(const ChatRequest& request, const json& overrides);
+
+// Client fields a target's overrides may not set: routing and translation depend on them.
+bool is_protected_request_field(std::string_view name);
+
 // Readers of message content, for providers that take parts of it in another form.
 
 // Text of a message's content, whatever its form: the string, or its text parts joined by newlines
