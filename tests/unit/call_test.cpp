@@ -538,3 +538,28 @@ TEST(Call, OverridesThatWouldChangeRoutingAreRefusedWithAPath) {
   EXPECT_EQ(paths, (std::vector<std::string>{"$.routes.r.targets[0].overrides.max_tokens", "$.routes.r.targets[0].overrides.stream",
                                              "$.routes.r.targets[1].overrides", "$.routes.r.targets[2]"}));
 }
+
+TEST(Call, RouteGatewaySettingsAndLogMetadataTravelWithEveryAttempt) {
+  const char* config = R"({"routes":{"r":{"targets":["openai/gpt-4o-mini"],
+    "gateway":{"cache_ttl_s":300,"skip_cache":true,"collect_log_payload":false}}}})";
+  CallDriver d(make_router(config), R"({"model":"r","messages":[{"role":"user","content":"x"}]})");
+  const SendUpstream send = expect_send(d.start(), 1);
+  auto value = [&](std::string_view name) {
+    for (const auto& [k, v] : send.headers) if (k == name) return v;
+    return std::string("<absent>");
+  };
+  EXPECT_EQ(value("cf-aig-cache-ttl"), "300");
+  EXPECT_EQ(value("cf-aig-skip-cache"), "true");
+  EXPECT_EQ(value("cf-aig-collect-log-payload"), "false");
+  EXPECT_EQ(value("cf-aig-collect-log"), "<absent>");
+  const json metadata = json::parse(value("cf-aig-metadata"));
+  EXPECT_EQ(metadata["llmroute_route"], "r");
+  EXPECT_EQ(metadata["llmroute_key"], "test-key");
+
+  std::vector<ConfigProblem> problems;
+  make_router(R"({"routes":{"r":{"targets":["openai/a"],"gateway":{"cache_ttl_s":5,"skip_cache":"yes","ttl":1}}}})",
+              {"OPENAI_API_KEY"}, &problems);
+  std::vector<std::string> paths;
+  for (const auto& p : problems) paths.push_back(p.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"$.routes.r.gateway.ttl", "$.routes.r.gateway.cache_ttl_s", "$.routes.r.gateway.skip_cache"}));
+}

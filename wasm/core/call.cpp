@@ -417,6 +417,35 @@ void Call::end_stream_with_error(Streaming& streaming, std::string_view code, st
   state_ = Done{};
 }
 
+void Call::gateway_headers(std::vector<providers::Header>& headers) const {
+  if (!plan_.route.empty()) {
+    if (auto route = router_->config().routes.find(plan_.route); route != router_->config().routes.end()) {
+      for (const auto& header : route->second.gateway_headers) headers.push_back(header);
+    }
+  }
+  // AI Gateway keeps five flat entries; keys starting with "cf." are its own.
+  constexpr std::size_t kGatewayMetadataEntries = 5;
+  std::string metadata = "{\"llmroute_key\":";
+  append_json_string(metadata, plan_.key);
+  std::size_t entries = 1;
+  if (!plan_.route.empty()) {
+    metadata += ",\"llmroute_route\":";
+    append_json_string(metadata, plan_.route);
+    ++entries;
+  }
+  for (const auto& [name, value] : plan_.metadata) {
+    if (entries == kGatewayMetadataEntries) break;
+    if (name.rfind("cf.", 0) == 0 || name == "llmroute_key" || name == "llmroute_route") continue;
+    metadata += ',';
+    append_json_string(metadata, name);
+    metadata += ':';
+    append_json_string(metadata, value);
+    ++entries;
+  }
+  metadata += '}';
+  headers.emplace_back("cf-aig-metadata", std::move(metadata));
+}
+
 void Call::relay(std::string translated) {
   if (translated.empty()) return;
   relayed_text_bytes_ += answer_text_bytes(translated);
@@ -490,6 +519,7 @@ bool Call::send_attempt(std::size_t index, std::int64_t now_ms, AwaitingUpstream
   send.attempt = awaiting.attempt;
   send.url = router_->upstream_url(*candidate.provider, built->path);
   send.headers = std::move(built->headers);
+  gateway_headers(send.headers);
   send.secret_headers = router_->secret_headers(*candidate.provider);
   send.body = std::move(built->body);
   send.deadline_ms = awaiting.deadline_ms;

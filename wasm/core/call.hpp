@@ -182,6 +182,9 @@ class Call {
   void end_stream(Streaming& streaming, std::int64_t now_ms);
   void end_stream_with_error(Streaming& streaming, std::string_view code, std::string_view message, std::int64_t now_ms);
   RecordUsage stream_record(const Streaming& streaming, std::string outcome, std::int64_t now_ms) const;
+  // AI Gateway's per-request headers: the route's settings, and cf-aig-metadata tagging the log
+  // with the route, the client key's name and the first of the request's own metadata entries.
+  void gateway_headers(std::vector<providers::Header>& headers) const;
   void relay(std::string translated);  // streamed bytes for the client; every one leaves through here
   Cost price(const Candidate& candidate, const Usage& usage) const;
   // The cost of an answer whose provider said no usage: the prompt as estimated before the call,

@@ -268,7 +268,22 @@ void parse_route(const std::string& name, const json& value, const std::string& 
                  Route& out, Checker& check) {
   out.name = name;
   if (!value.is_object()) return check.problem(path, "must be an object with a targets list");
-  check.only_known_keys(value, path, {"targets", "strategy", "rules", "last_resort", "hedge_after_ms", "deadline_ms", "budgets"});
+  check.only_known_keys(value, path, {"targets", "strategy", "rules", "last_resort", "hedge_after_ms", "deadline_ms", "budgets", "gateway"});
+  if (const json* gateway = check.object(value, "gateway", path)) {
+    const std::string at = key_path(path, "gateway");
+    check.only_known_keys(*gateway, at, {"cache_ttl_s", "skip_cache", "collect_log", "collect_log_payload"});
+    std::int64_t ttl = 0;
+    check.integer(*gateway, "cache_ttl_s", at, 60, 2'592'000, ttl);  // AI Gateway: at least a minute, at most a month
+    if (ttl > 0) out.gateway_headers.emplace_back("cf-aig-cache-ttl", std::to_string(ttl));
+    for (const auto& [field, header] : {std::pair<const char*, const char*>{"skip_cache", "cf-aig-skip-cache"},
+                                        {"collect_log", "cf-aig-collect-log"},
+                                        {"collect_log_payload", "cf-aig-collect-log-payload"}}) {
+      if (find(*gateway, field) == nullptr) continue;
+      bool on = false;
+      check.boolean(*gateway, field, at, on);
+      out.gateway_headers.emplace_back(header, on ? "true" : "false");
+    }
+  }
   check.integer(value, "deadline_ms", path, 1, kMaxTimeoutMs, out.deadline_ms);
   check.integer(value, "hedge_after_ms", path, 1, kMaxTimeoutMs, out.hedge_after_ms);
   parse_budgets(value, path, out.budgets, check);

@@ -70,6 +70,9 @@ struct Route {
   std::int64_t hedge_after_ms = 0;    // > 0: no answer head by then, and the next candidate is tried too
   std::int64_t deadline_ms = 120000;  // bounds every attempt, retry and backoff of one request together
   std::vector<Budget> budgets{};      // spend limits of the route, whoever calls it
+  // AI Gateway per-request settings for every attempt of this route (cf-aig-cache-ttl,
+  // cf-aig-skip-cache, cf-aig-collect-log, cf-aig-collect-log-payload), as header name and value.
+  std::vector<std::pair<std::string, std::string>> gateway_headers{};
 };
 
 // Circuit breakers, one per provider/model, shared by every request of a router (core/health.hpp).
