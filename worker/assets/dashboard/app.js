@@ -104,36 +104,43 @@
     return out;
   }
 
-  function chart(el, opts, data) {
+  // Buckets are UTC hours and days: the time axis is in UTC too, with half a bucket of room each side.
+  function chart(el, opts, data, bucketSec) {
     const width = Math.max(320, el.clientWidth || 600);
-    const plot = new uPlot({ width, height: 240, ...opts }, data, el);
+    const xs = data[0];
+    const x = { time: true, range: () => [xs[0] - bucketSec / 2, xs[xs.length - 1] + bucketSec / 2] };
+    const plot = new uPlot({ width, height: 240, tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"), ...opts,
+      scales: { x, ...opts.scales } }, data, el);
     charts.push(plot);
   }
 
   const bars = () => uPlot.paths.bars({ size: [0.7, 60] });
 
-  function drawCharts(rows, buckets, group) {
+  function drawCharts(rows, buckets, bucketMs, group) {
     const xs = buckets.map((ms) => ms / 1000);
+    const bucketSec = bucketMs / 1000;
     const index = new Map(buckets.map((ms, i) => [ms, i]));
     const at = (r) => index.get(Date.parse(r.bucket));
 
     // Spend, stacked by the chosen dimension: each series draws the running total, largest first.
-    const groups = [...sumBy(rows, group).entries()].sort((a, b) => b[1].cost_micro_usd - a[1].cost_micro_usd).map(([name]) => name);
+    // Groups that spent nothing (failed calls answered by no provider, say) are left out of this chart.
+    const spending = [...sumBy(rows, group).entries()].filter(([, a]) => a.cost_micro_usd > 0);
+    const groups = spending.sort((a, b) => b[1].cost_micro_usd - a[1].cost_micro_usd).map(([name]) => name);
     const raw = groups.map(() => buckets.map(() => 0));
     for (const r of rows) {
-      const name = r[group] === "" || r[group] == null ? "(none)" : r[group];
-      raw[groups.indexOf(name)][at(r)] += r.cost_micro_usd / 1e6;
+      const g = groups.indexOf(r[group] === "" || r[group] == null ? "(none)" : r[group]);
+      if (g >= 0) raw[g][at(r)] += r.cost_micro_usd / 1e6;
     }
     const stacked = raw.map((_, g) => buckets.map((__, b) => raw.slice(0, g + 1).reduce((s, series) => s + series[b], 0)));
     const order = groups.map((_, g) => g).reverse();
     chart($("chart-spend"), {
       series: [{}, ...order.map((g) => ({
-        label: groups[g], stroke: COLORS[g % COLORS.length], fill: COLORS[g % COLORS.length], width: 0, paths: bars(),
+        label: groups[g], stroke: COLORS[g % COLORS.length], fill: COLORS[g % COLORS.length], width: 0, paths: bars(), points: { show: false },
         value: (u, v, s, i) => (i == null ? "–" : raw[g][i].toFixed(6)),
       }))],
       axes: [{}, { values: (u, ticks) => ticks.map((t) => t.toFixed(4)), size: 70 }],
       scales: { y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-    }, [xs, ...order.map((g) => stacked[g])]);
+    }, [xs, ...order.map((g) => stacked[g])], bucketSec);
 
     const requests = buckets.map(() => 0);
     const errors = buckets.map(() => 0);
@@ -144,16 +151,16 @@
       fallbacks[at(r)] += r.fallbacks;
     }
     chart($("chart-requests"), {
-      series: [{}, { label: "requests", stroke: COLORS[0], fill: "#2f6fdf99", width: 0, paths: bars() },
-        { label: "errors", stroke: COLORS[7], fill: "#d04545cc", width: 0, paths: bars() }],
+      series: [{}, { label: "requests", stroke: COLORS[0], fill: "#2f6fdf99", width: 0, paths: bars(), points: { show: false } },
+        { label: "errors", stroke: COLORS[7], fill: "#d04545cc", width: 0, paths: bars(), points: { show: false } }],
       scales: { y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
-    }, [xs, requests, errors]);
+    }, [xs, requests, errors], bucketSec);
     const rate = (part) => part.map((n, i) => (requests[i] > 0 ? (100 * n) / requests[i] : null));
     chart($("chart-rates"), {
       series: [{}, { label: "error rate %", stroke: COLORS[7], width: 2, points: { show: true } },
         { label: "fallback rate %", stroke: COLORS[1], width: 2, points: { show: true } }],
       scales: { y: { range: [0, 100] } },
-    }, [xs, rate(errors), rate(fallbacks)]);
+    }, [xs, rate(errors), rate(fallbacks)], bucketSec);
   }
 
   function budgetCell(b) {
@@ -164,7 +171,8 @@
     meter.high = b.limit_micro_usd * 0.8;
     meter.value = Math.min(used, b.limit_micro_usd);
     const span = document.createElement("span");
-    span.append(meter, ` ${percent(used, b.limit_micro_usd)}`);
+    const share = (100 * used) / b.limit_micro_usd;
+    span.append(meter, ` ${used > 0 && share < 0.1 ? "<0.1%" : percent(used, b.limit_micro_usd)}`);
     return span;
   }
 
@@ -211,7 +219,7 @@
     $("error-rate").textContent = percent(total("errors"), requests);
     $("error-count").textContent = `${total("errors")} errors`;
     $("fallback-rate").textContent = percent(total("fallbacks"), requests);
-    $("fallback-count").textContent = `${total("fallbacks")} fallbacks`;
+    $("fallback-count").textContent = `${total("fallbacks")} calls took more than one attempt`;
     $("total-rejected").textContent = String(total("rejected"));
     $("range-note").textContent = `${new Date(from).toISOString().slice(0, 16).replace("T", " ")} to now (UTC), ${granularity} buckets`;
     $("group-name").textContent = group;
@@ -222,7 +230,7 @@
     if (!empty) {
       const buckets = [];
       for (let t = from; t < to; t += bucketMs) buckets.push(t);
-      drawCharts(rows, buckets, group);
+      drawCharts(rows, buckets, bucketMs, group);
     }
 
     const byKey = [...sumBy(rows, "key").entries()].sort((a, b) => b[1].cost_micro_usd - a[1].cost_micro_usd);
@@ -248,9 +256,10 @@
     const estimatedMicro = total("estimated_cost_micro_usd");
     const totalMicro = usage.total_cost_micro_usd;
     fillTable("status-table", empty ? [] : [
-      ["measured", String(requests - estimated - unpriced), usd(totalMicro - estimatedMicro), percent(totalMicro - estimatedMicro, totalMicro)],
+      ["measured", String(Math.max(0, requests - total("errors") - estimated - unpriced)), usd(totalMicro - estimatedMicro), percent(totalMicro - estimatedMicro, totalMicro)],
       ["estimated", String(estimated), usd(estimatedMicro), percent(estimatedMicro, totalMicro)],
       ["absent (unpriced)", String(unpriced), "unknown", "–"],
+      ["failed (no answer)", String(total("errors")), "–", "–"],
     ], "No request in this range.");
 
     const targets = health.targets ?? [];
