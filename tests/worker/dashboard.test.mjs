@@ -47,7 +47,7 @@ describe("dashboard in headless Chromium", () => {
     emulator = await startEmulator();
     llmroute = await startLlmroute({ gatewayUrl: emulator.url, config });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.on("pageerror", (err) => pageErrors.push(`pageerror: ${err.message}`));
     page.on("console", (msg) => {
       // The wrong and non-admin keys of the login test are refused with 401 and 403 on purpose.
