@@ -85,6 +85,13 @@ describe("dashboard in headless Chromium", () => {
       assert.equal(client.status, 403, path);
       assert.equal((await client.json()).error.code, "admin_only");
     }
+    const backwards = await llmroute.fetch("/v1/latency?from=2026-11-02&to=2026-11-01", { headers: admin });
+    assert.equal(backwards.status, 400);
+    assert.equal((await llmroute.fetch("/v1/budgets", { method: "POST", headers: admin })).status, 405);
+    assert.equal((await llmroute.fetch("/dashboard/no-such-file.js")).status, 404);
+    // The budgets answer names keys, never their hashes.
+    const budgets = await (await llmroute.fetch("/v1/budgets", { headers: admin })).text();
+    for (const key of config.keys) assert.ok(!budgets.includes(key.sha256));
   });
 
   test("a wrong key and a non-admin key get a clear message", async () => {
@@ -139,7 +146,7 @@ describe("dashboard in headless Chromium", () => {
 
     // Settlement is written after the answer (waitUntil): wait for all nine rows.
     let report;
-    for (let i = 0; i < 200; i++) {
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
       report = await usage("?group_by=key");
       if (report.data.reduce((s, r) => s + r.requests, 0) >= seeded.length) break;
       await new Promise((r) => setTimeout(r, 25));
