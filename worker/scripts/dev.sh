@@ -3,7 +3,7 @@
 # the Worker with `wrangler dev` on 127.0.0.1:8787, pointed at the emulator. Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-LLMROUTE_SKIP_NATIVE=1 worker/scripts/setup.sh
+LLMROUTE_SKIP_NATIVE=1 LLMROUTE_SKIP_BROWSER=1 worker/scripts/setup.sh
 
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_LOG_PATH="$PWD/logs/wrangler"
 emulator_port="${EMULATOR_PORT:-8790}"

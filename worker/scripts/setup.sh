@@ -3,10 +3,13 @@
 # benchmarks) and to WebAssembly (worker/build/llmroute.wasm, which the Worker imports).
 # Safe to run again: it installs only what is missing and rebuilds only what changed.
 #   LLMROUTE_SKIP_NATIVE=1   build only the .wasm (the dev command does not need the native build)
+#   LLMROUTE_SKIP_BROWSER=1  do not install chromium (only the dashboard's browser test needs it)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 packages=(cmake g++ clang emscripten nlohmann-json3-dev libgtest-dev libbenchmark-dev)
+# Debian's chromium, driven by playwright-core in tests/worker/dashboard.test.mjs (no browser download).
+[ "${LLMROUTE_SKIP_BROWSER:-0}" = "1" ] || packages+=(chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -25,6 +28,12 @@ if [ ! -d worker/node_modules/wrangler ] || [ worker/package-lock.json -nt worke
   echo "setup: npm ci (worker/)"
   (cd worker && npm ci --no-audit --no-fund)
 fi
+
+# The dashboard's chart library, from the pinned npm package (no CDN: the page works offline).
+mkdir -p worker/assets/dashboard/vendor
+for f in dist/uPlot.iife.min.js dist/uPlot.min.css LICENSE; do
+  cp worker/node_modules/uplot/$f worker/assets/dashboard/vendor/
+done
 
 jobs=$(nproc 2>/dev/null || echo 2)
 if [ "${LLMROUTE_SKIP_NATIVE:-0}" != "1" ]; then

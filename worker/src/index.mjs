@@ -8,6 +8,7 @@ import { Core, CoreError } from "./core.mjs";
 import { driveCall } from "./drive.mjs";
 import { coreErrorResponse, errorResponse, jsonResponse } from "./http.mjs";
 import { usageResponse } from "./usage.mjs";
+import { budgetsResponse, latencyResponse } from "./admin.mjs";
 
 export { Ledger } from "./ledger.mjs";
 
@@ -50,6 +51,17 @@ async function route(request, url, env, ctx, router) {
     // What-if prices come from the core, with the catalog and config this router holds.
     const whatIf = (question) => core.query(router.handle, { query: "what_if", ...question });
     return usageResponse(url, caller.key, ledger(env), whatIf);
+  }
+  if (url.pathname === "/v1/budgets" || url.pathname === "/v1/latency") {
+    if (request.method !== "GET") return methodNotAllowed("GET");
+    if (router.error) return coreErrorResponse(router.error);
+    const refused = requireAdmin(request, router);
+    if (refused) return refused;
+    return url.pathname === "/v1/budgets" ? budgetsResponse(router.config, ledger(env)) : latencyResponse(url, ledger(env));
+  }
+  if (url.pathname === "/dashboard" || url.pathname.startsWith("/dashboard/")) {
+    if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET");
+    return dashboardAsset(request, env);
   }
   if (url.pathname === "/healthz") {
     if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET");
@@ -100,6 +112,29 @@ function healthz(request, router) {
     if (!health.error) Object.assign(body, health);
   }
   return jsonResponse(200, body);
+}
+
+// The dashboard's static files (worker/dashboard/, Workers static assets). They hold no data and no
+// secret: the page asks for the admin key and sends it only to the JSON endpoints. Served with a
+// strict content security policy (everything from this origin, nothing inline).
+async function dashboardAsset(request, env) {
+  if (!env.ASSETS) return errorResponse(404, "the dashboard's assets are not deployed with this Worker", { code: "not_found" });
+  const asset = await env.ASSETS.fetch(request);
+  if (asset.status === 404) return errorResponse(404, `no such dashboard file: ${new URL(request.url).pathname}`, { code: "not_found" });
+  const out = new Response(asset.body, asset);
+  out.headers.set("content-security-policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+  out.headers.set("x-content-type-options", "nosniff");
+  out.headers.set("referrer-policy", "no-referrer");
+  out.headers.set("cache-control", "no-cache");
+  return out;
+}
+
+// null when the request carries an admin key; else the 401 (no or unknown key) or 403 to answer.
+function requireAdmin(request, router) {
+  const caller = core.authenticate(router.handle, presentedKey(request));
+  if (caller.error) return coreErrorResponse(caller.error);
+  if (!caller.key?.admin) return errorResponse(403, "this endpoint needs an admin key", { type: "permission_error", code: "admin_only" });
+  return null;
 }
 
 // What conditional routes may look at besides the body: x-llmroute-meta-<name> headers and AI
@@ -202,7 +237,7 @@ function currentRouter(env) {
     catalog: priceCatalog,
     environment: { gateway_base_url: env.AI_GATEWAY_BASE_URL ?? "", secrets_set: secretsSet, ...awsCredentials(env) },
   });
-  routerCache = { key, core, ...created };
+  routerCache = { key, core, config, ...created };
   if (created.error) console.error(JSON.stringify({ event: "llmroute.config_invalid", problems: created.error.problems }));
   return routerCache;
 }

@@ -179,6 +179,35 @@ export class Ledger extends DurableObject {
     return this.sql.exec("SELECT window, window_start, spent, reserved FROM budget_spend WHERE scope = ? ORDER BY window_start", scope).toArray();
   }
 
+  /**
+   * Spent and reserved micro-dollars of each {scope, window, window_start_ms} asked about (a budget's
+   * current window), in one call: [{scope, window, window_start_ms, spent, reserved}].
+   */
+  budgetSpend(windows) {
+    return windows.map(({ scope, window, window_start_ms }) => {
+      const row = this.sql.exec("SELECT spent, reserved FROM budget_spend WHERE scope = ? AND window = ? AND window_start = ?",
+        scope, window, window_start_ms).toArray()[0];
+      return { scope, window, window_start_ms, spent: row?.spent ?? 0, reserved: row?.reserved ?? 0 };
+    });
+  }
+
+  /**
+   * Latency percentiles (nearest rank) per provider over the raw rows between `from_ms` and `to_ms`
+   * (raw rows are kept 30 days): [{provider, requests, p50_ms, p95_ms, max_ms}]. Rows of requests
+   * that reached no provider are left out.
+   */
+  latency({ from_ms, to_ms }) {
+    return this.sql.exec(`WITH ranked AS (
+        SELECT provider, latency_ms, ROW_NUMBER() OVER (PARTITION BY provider ORDER BY latency_ms) AS rank,
+          COUNT(*) OVER (PARTITION BY provider) AS n
+        FROM requests WHERE time_ms >= ? AND time_ms < ? AND provider IS NOT NULL AND provider != '' AND latency_ms IS NOT NULL)
+      SELECT provider, MAX(n) AS requests,
+        MAX(CASE WHEN rank = (n * 50 + 99) / 100 THEN latency_ms END) AS p50_ms,
+        MAX(CASE WHEN rank = (n * 95 + 99) / 100 THEN latency_ms END) AS p95_ms,
+        MAX(latency_ms) AS max_ms
+      FROM ranked GROUP BY provider ORDER BY provider`, from_ms, to_ms).toArray();
+  }
+
   #addColumns(table, columns) {
     const have = new Set(this.sql.exec(`PRAGMA table_info(${table})`).toArray().map((c) => c.name));
     for (const [name, type] of Object.entries(columns)) {
