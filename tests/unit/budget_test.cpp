@@ -71,6 +71,21 @@ ClientKey budgeted() {
 
 }  // namespace
 
+TEST(BudgetCall, AHedgingRouteReservesForTheTwoDearestCandidates) {
+  // Both racing attempts may be billed: gpt-4o's worst case plus gpt-4o-mini's.
+  json config = json::parse(kBudgetConfig);
+  config["routes"]["chat"]["hedge_after_ms"] = 500;
+  const std::string request = R"({"model":"chat","max_tokens":1000,"messages":[{"role":"user","content":"hello there"}]})";
+  CallDriver d(make_router(config.dump()), request, 7, budgeted());
+  ASSERT_FALSE(d.error);
+  const ReserveBudget* reserve = find_action<ReserveBudget>(d.start());
+  ASSERT_NE(reserve, nullptr);
+  const std::int64_t prompt = parse_chat_request(request, {})->estimated_prompt_tokens;
+  const std::int64_t dear = (prompt * 2'500'000 + std::int64_t{1000} * 10'000'000 + 500'000) / 1'000'000;
+  const std::int64_t cheap = (prompt * 150'000 + std::int64_t{1000} * 600'000 + 500'000) / 1'000'000;
+  EXPECT_EQ(reserve->amount_micro_usd, dear + cheap);
+}
+
 TEST(BudgetCall, ReservesTheDearestCandidatesWorstCaseBeforeAnyCall) {
   CallDriver d(make_router(kBudgetConfig), R"({"model":"chat","max_tokens":1000,"messages":[{"role":"user","content":"hello there"}]})", 7,
                budgeted());

@@ -163,17 +163,25 @@ void Call::on_refused(const BudgetRefused& e) {
 }
 
 std::int64_t Call::worst_case_micro_usd_of_plan() const {
-  // Fallback may land on any usable candidate: reserve for the dearest.
-  std::int64_t worst = 0;
+  // Fallback may land on any usable candidate: reserve for the dearest. A hedging route may have
+  // two attempts running at once, both of which a provider may bill: reserve for the two dearest.
+  std::int64_t dearest = 0;
+  std::int64_t second = 0;
   for (const Candidate& c : plan_.candidates) {
     if (!c.skip_reason.empty()) continue;
     const ModelPrice* price = find_price(router_->prices(), c.target.provider, c.target.model);
     if (price == nullptr) continue;  // unpriced: its cost will be absent, nothing to reserve
     const std::int64_t max_output = request_.max_output_tokens.value_or(
         price->max_output > 0 ? price->max_output : router_->config().limits.default_max_output_tokens);
-    worst = std::max(worst, worst_case_micro_usd(*price, request_.estimated_prompt_tokens, max_output));
+    const std::int64_t worst = worst_case_micro_usd(*price, request_.estimated_prompt_tokens, max_output);
+    if (worst > dearest) {
+      second = dearest;
+      dearest = worst;
+    } else {
+      second = std::max(second, worst);
+    }
   }
-  return worst;
+  return plan_.hedge_after_ms > 0 ? dearest + second : dearest;
 }
 
 void Call::on_responded(const UpstreamResponded& e) {
