@@ -55,3 +55,21 @@ TEST(JsonAccess, HeaderNamesCompareWithoutCase) {
   EXPECT_TRUE(iequals("Retry-After", "retry-after"));
   EXPECT_FALSE(iequals("retry-after", "retry-afte"));
 }
+
+// Upstream bytes (an event-stream header, a stream event, an error body) are not always UTF-8, but
+// what the core writes is JSON the Worker decodes: a broken byte becomes U+FFFD, never a broken
+// document (issue 7, bug B).
+TEST(JsonAccess, AppendJsonStringRepairsInvalidUtf8) {
+  std::string out;
+  append_json_string(out, std::string_view("ok \xC3\xA9 \xFF\xE2\x82 \xF0\x9F\x98\x80", 14));
+  EXPECT_EQ(out, "\"ok \xC3\xA9 \xEF\xBF\xBD\xEF\xBF\xBD \xF0\x9F\x98\x80\"");
+  const json parsed = json::parse(out, nullptr, false);
+  ASSERT_FALSE(parsed.is_discarded());
+  EXPECT_EQ(parsed.get<std::string>(), "ok \xC3\xA9 \xEF\xBF\xBD\xEF\xBF\xBD \xF0\x9F\x98\x80");
+}
+
+TEST(JsonAccess, AppendJsonStringKeepsValidTextAsItIs) {
+  std::string out;
+  append_json_string(out, "\xE2\x82\xAC 5, \"quoted\"\n");
+  EXPECT_EQ(out, "\"\xE2\x82\xAC 5, \\\"quoted\\\"\\n\"");
+}

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "util/utf8.hpp"
+
 namespace llmroute {
 
 namespace {
@@ -48,6 +50,18 @@ void append_json_string(std::string& out, std::string_view text) {
   std::size_t run_start = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      // Upstream bytes need not be UTF-8; a JSON text must be (and the Worker decodes it).
+      std::size_t invalid = 0;
+      if (const std::size_t length = utf8_sequence_length(text, i, &invalid)) {
+        i += length - 1;
+        continue;
+      }
+      out.append(text.data() + run_start, i - run_start).append(kReplacementCharacter);
+      i += invalid - 1;
+      run_start = i + 1;
+      continue;
+    }
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(text.data() + run_start, i - run_start);
     run_start = i + 1;

@@ -25,7 +25,8 @@ JsonParseStatus parse_json(std::string_view text, json& out, int max_depth = kDe
 // Serialises without ever throwing: invalid UTF-8 (say, from a truncated string) is replaced.
 std::string to_json_text(const json& value);
 
-// Appends `text` as a JSON string literal (quotes included) to `out`.
+// Appends `text` as a JSON string literal (quotes included) to `out`. Ill-formed UTF-8 becomes
+// U+FFFD, so what is written is always a valid JSON text, whatever bytes came in.
 void append_json_string(std::string& out, std::string_view text);
 
 inline const json* find(const json& obj, std::string_view key) {

@@ -10,7 +10,9 @@ namespace llmroute::providers::openai {
 namespace {
 
 // OpenAI's own stream is already what the client wants: events are re-framed as they come, and
-// only read when they may carry usage or an error.
+// only read when they may carry usage or an error. Each is still checked to be one JSON object in
+// UTF-8 (a syntax check, no document is built): what the client gets must be a chunk, whatever
+// broken bytes a proxy or a truncation put in the stream.
 class VerbatimStream final : public SseStreamTranslator {
  public:
   explicit VerbatimStream(const StreamOptions& options) : include_usage_(options.include_usage) {}
@@ -19,6 +21,11 @@ class VerbatimStream final : public SseStreamTranslator {
   void take(const SseEvent& event, std::string& out) override {
     if (event.data == "[DONE]") {
       complete_ = true;
+      return;
+    }
+    const auto first = event.data.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos || event.data[first] != '{' || !json::accept(event.data.begin(), event.data.end())) {
+      error_ = malformed_stream();  // nlohmann's accept() also refuses ill-formed UTF-8
       return;
     }
     const bool maybe_usage = event.data.find("\"usage\"") != std::string::npos;
