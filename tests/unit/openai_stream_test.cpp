@@ -113,3 +113,14 @@ TEST(OpenAiStream, RelaysOnlyJsonObjectsInUtf8) {
     EXPECT_EQ(t.out, good) << bad;  // what came before the bad event, nothing after
   }
 }
+
+// Token counts are believed only up to kMaxTokenCount, and never below zero (issue 7, bug C).
+TEST(OpenAiStream, UsageCountsAreClamped) {
+  const Translated t = translate(
+      "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":-5,\"completion_tokens\":99999999999999999,"
+      "\"prompt_tokens_details\":{\"cached_tokens\":1e300}}}\n\ndata: [DONE]\n\n", true, 7);
+  ASSERT_TRUE(t.has_usage);
+  EXPECT_EQ(t.usage.prompt_tokens, 0);
+  EXPECT_EQ(t.usage.completion_tokens, kMaxTokenCount);
+  EXPECT_EQ(t.usage.cached_prompt_tokens, 0);  // not an integer: absent
+}
