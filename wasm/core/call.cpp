@@ -72,6 +72,7 @@ std::optional<std::int64_t> Call::next_deadline_ms() const {
   if (const auto* awaiting = std::get_if<AwaitingUpstream>(&state_)) return awaiting->deadline_ms;
   if (const auto* streaming = std::get_if<Streaming>(&state_)) return streaming->idle_deadline_ms;
   if (const auto* backing_off = std::get_if<BackingOff>(&state_)) return backing_off->until_ms;
+  if (const auto* reserving = std::get_if<AwaitingReservation>(&state_)) return reserving->deadline_ms;
   return std::nullopt;
 }
 
@@ -102,7 +103,7 @@ void Call::on_start(const ClientRequestReceived& e) {
   for (const Budget& budget : plan_.key_budgets) add("key:" + plan_.key, budget);
   for (const auto& [route, budget] : plan_.route_budgets) add("route:" + route, budget);
   actions_.push_back(std::move(reserve));
-  state_ = AwaitingReservation{};
+  state_ = AwaitingReservation{started_ms_ + plan_.deadline_ms};
 }
 
 void Call::on_reserved(const BudgetReserved& e) {
@@ -219,6 +220,15 @@ void Call::on_failed(const UpstreamFailed& e) {
 }
 
 void Call::on_timer(const TimerFired& e) {
+  if (const auto* reserving = std::get_if<AwaitingReservation>(&state_)) {
+    if (e.now_ms < reserving->deadline_ms) return;
+    // The ledger never answered: nothing was sent upstream and nothing is known to be reserved, so
+    // the client gets a 504 and the record charges nothing (it names no reservation to settle).
+    Error error{ErrorKind::Internal, 504, "server_error", "budget_ledger_timeout",
+                "the budget ledger did not answer within the request's deadline (" + std::to_string(plan_.deadline_ms) + " ms)", {}};
+    return finish(Respond{504, {{"content-type", "application/json"}}, openai_error_body(error)},
+                  RecordUsage{plan_.key, plan_.route, {}, {}, 504, "budget_ledger_timeout", 0, {}, {}, e.now_ms - started_ms_});
+  }
   if (auto* awaiting = std::get_if<AwaitingUpstream>(&state_)) {
     if (e.now_ms < awaiting->deadline_ms) return;  // early: nothing is due yet
     actions_.push_back(CancelUpstream{awaiting->attempt});

@@ -126,7 +126,9 @@ class Call {
  private:
   // ---- states: named by what they wait for ----
   struct Starting {};
-  struct AwaitingReservation {};
+  struct AwaitingReservation {
+    std::int64_t deadline_ms = 0;  // the request's deadline: a ledger that never answers must not hang the call
+  };
   struct AwaitingUpstream {
     int attempt = 0;
     std::size_t candidate = 0;
