@@ -118,8 +118,8 @@ class DialectStream final : public SseStreamTranslator {
       const std::string* id = find_string(chunk, "id");
       const std::string* model = find_string(chunk, "model");
       writer_.start(id ? *id : "", model ? *model : "", find_int64(chunk, "created").value_or(options_.now_ms / 1000));
-      id_ = id ? *id : "";
-      model_ = model ? *model : "";
+      id_ = openai_format::clip_id(id ? *id : "");  // repeated in every chunk that leaves them out
+      model_ = openai_format::clip_id(model ? *model : "");
     }
     const std::string* object = find_string(chunk, "object");
     const bool last = object != nullptr && *object == "chat.completion.done";  // Perplexity's final chunk
