@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-packages=(cmake g++ clang emscripten nlohmann-json3-dev libgtest-dev libbenchmark-dev)
+# libclang-rt-14-dev: clang's sanitizer and libFuzzer runtimes (tests/fuzz/run.sh).
+packages=(cmake g++ clang libclang-rt-14-dev emscripten nlohmann-json3-dev libgtest-dev libbenchmark-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
