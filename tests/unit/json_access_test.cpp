@@ -73,3 +73,15 @@ TEST(JsonAccess, AppendJsonStringKeepsValidTextAsItIs) {
   append_json_string(out, "\xE2\x82\xAC 5, \"quoted\"\n");
   EXPECT_EQ(out, "\"\xE2\x82\xAC 5, \\\"quoted\\\"\\n\"");
 }
+
+// nlohmann stops reading at a NUL byte: "{}\0garbage" parsed as {} and a relayed chunk carried the
+// garbage (and bytes that are not UTF-8) to the client. Found by stream_fuzz.
+TEST(JsonAccess, ANulByteIsMalformedNotTheEndOfTheText) {
+  json out;
+  const std::string text("{\"a\":1}\0\xFE\xFE garbage", 18);
+  EXPECT_EQ(parse_json(text, out), JsonParseStatus::Malformed);
+  EXPECT_FALSE(is_json_text(text));
+  EXPECT_TRUE(is_json_text("{\"a\":[1,\"\xC3\xA9\"]}"));
+  EXPECT_FALSE(is_json_text("{\"a\":\"\xFF\"}"));
+  EXPECT_FALSE(is_json_text(std::string(65, '[') + std::string(65, ']')));
+}

@@ -34,8 +34,14 @@ int max_nesting(std::string_view text, int limit) {
 
 JsonParseStatus parse_json(std::string_view text, json& out, int max_depth) {
   if (max_nesting(text, max_depth) > max_depth) return JsonParseStatus::TooDeep;
+  if (text.find('\0') != std::string_view::npos) return JsonParseStatus::Malformed;
   out = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   return out.is_discarded() ? JsonParseStatus::Malformed : JsonParseStatus::Ok;
+}
+
+bool is_json_text(std::string_view text, int max_depth) {
+  if (max_nesting(text, max_depth) > max_depth || text.find('\0') != std::string_view::npos) return false;
+  return json::accept(text.begin(), text.end());  // its lexer refuses ill-formed UTF-8 too
 }
 
 std::string to_json_text(const json& value) {

@@ -24,8 +24,8 @@ class VerbatimStream final : public SseStreamTranslator {
       return;
     }
     const auto first = event.data.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos || event.data[first] != '{' || !json::accept(event.data.begin(), event.data.end())) {
-      error_ = malformed_stream();  // nlohmann's accept() also refuses ill-formed UTF-8
+    if (first == std::string::npos || event.data[first] != '{' || !is_json_text(event.data)) {
+      error_ = malformed_stream();
       return;
     }
     const bool maybe_usage = event.data.find("\"usage\"") != std::string::npos;
