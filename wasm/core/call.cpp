@@ -39,6 +39,12 @@ void Call::handle(const Event& event) {
 }
 
 void Call::feed(int attempt, std::string_view bytes) {
+  in_feed_ = true;
+  feed_attempt(attempt, bytes);
+  in_feed_ = false;
+}
+
+void Call::feed_attempt(int attempt, std::string_view bytes) {
   if (auto* streaming = std::get_if<Streaming>(&state_)) {
     if (streaming->attempt == attempt) feed_stream(*streaming, bytes);
     return;
@@ -246,6 +252,13 @@ void Call::on_timer(const TimerFired& e) {
   }
   if (auto* streaming = std::get_if<Streaming>(&state_)) {
     if (e.now_ms < streaming->idle_deadline_ms) return;
+    if (streaming->fed_since_deadline) {
+      // Bytes came since the deadline was set, at times feed() does not know: the stream is alive.
+      // So a stall is caught between one and two attempt timeouts after the last byte.
+      streaming->fed_since_deadline = false;
+      streaming->idle_deadline_ms = e.now_ms + plan_.candidates[streaming->candidate].target.timeout_ms;
+      return;
+    }
     actions_.push_back(CancelUpstream{streaming->attempt});
     end_stream_with_error(*streaming, "upstream_timeout", "the provider's stream stalled", e.now_ms);
   }
@@ -295,7 +308,7 @@ void Call::feed_stream(AwaitingUpstream& awaiting, std::string_view bytes) {
 
 void Call::feed_stream(Streaming& streaming, std::string_view bytes) {
   streaming.stream_bytes += bytes.size();
-  streaming.idle_deadline_ms = last_event_ms_ + plan_.candidates[streaming.candidate].target.timeout_ms;
+  streaming.fed_since_deadline = true;  // (last_event_ms_ + timeout would never move during a long stream)
   std::string out;
   streaming.stream->feed(bytes, out);
   if (!out.empty()) actions_.push_back(RespondBytes{std::move(out)});
@@ -324,6 +337,7 @@ void Call::begin_streaming(AwaitingUpstream& awaiting, std::string first_bytes) 
   streaming.candidate = awaiting.candidate;
   streaming.sent_ms = awaiting.sent_ms;
   streaming.idle_deadline_ms = last_event_ms_ + candidate.target.timeout_ms;
+  streaming.fed_since_deadline = true;  // these first bytes came at a time after last_event_ms_
   streaming.stream = std::move(awaiting.stream);
   streaming.stream_bytes = awaiting.stream_bytes;
   state_ = std::move(streaming);
@@ -371,6 +385,13 @@ std::vector<providers::Header> Call::answer_headers(const Candidate& candidate) 
 // ---- steps ----------------------------------------------------------------------------------------
 
 void Call::start_attempt(std::size_t index, std::int64_t now_ms) {
+  if (in_feed_) {
+    // A failure found in the bytes of an answer moves on, but feed() does not know the time, and
+    // a deadline computed from the last event's could already be past: wait for a timer due at
+    // once, which brings the real time.
+    state_ = BackingOff{index, now_ms};
+    return;
+  }
   const Candidate& candidate = plan_.candidates[index];
   const std::int64_t request_deadline = started_ms_ + plan_.deadline_ms;
   if (now_ms >= request_deadline) return exhausted(now_ms, "deadline");
