@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test: sets everything up, then runs the native suites (ctest), the same suites under
-# AddressSanitizer + UndefinedBehaviorSanitizer, the WebAssembly module tests, the emulator's own
-# tests and the Worker integration tests in workerd. Stops at the first failing stage.
+# AddressSanitizer + UndefinedBehaviorSanitizer, a bounded run of every libFuzzer target, the
+# WebAssembly module tests, the emulator's own tests and the Worker integration tests in workerd.
+# Stops at the first failing stage.
+#   LLMROUTE_FUZZ_SECONDS=30   seconds per fuzz target (0 skips the fuzz stage)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 worker/scripts/setup.sh
@@ -16,6 +18,14 @@ echo "== native tests under ASan + UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLLMROUTE_SANITIZE=ON -DLLMROUTE_BUILD_BENCHMARKS=OFF >/dev/null
 cmake --build build-asan -j "$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j "$jobs")
+
+# Short enough for CI (six targets, 20 s each, plus the clang build); long runs are
+# tests/fuzz/run.sh with FUZZ_RUNS, by hand.
+fuzz_seconds=${LLMROUTE_FUZZ_SECONDS:-20}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  echo "== fuzz targets, ${fuzz_seconds}s each"
+  tests/fuzz/run.sh "$fuzz_seconds"
+fi
 
 echo "== benchmark suite, smoke mode (proves it runs; timings are reported, never asserted)"
 node tests/bench/suite.mjs --smoke >/dev/null

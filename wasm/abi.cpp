@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -278,7 +279,13 @@ Result<core::Event> parse_event(std::string_view text) {
   if (type == nullptr || !now_ms || *now_ms < 0 || *now_ms > (std::int64_t{1} << 53)) {  // JS-exact times only
     return Error{ErrorKind::Internal, 500, "llmroute_abi_error", "bad_event", "an event needs a type and now_ms", {}};
   }
-  const int attempt = static_cast<int>(find_int64(doc, "attempt").value_or(0));
+  // Attempt numbers are int32 in llmroute_call_feed too; a larger one was never handed out, and
+  // narrowing it could alias a live attempt.
+  const std::int64_t attempt64 = find_int64(doc, "attempt").value_or(0);
+  if (attempt64 < std::numeric_limits<std::int32_t>::min() || attempt64 > std::numeric_limits<std::int32_t>::max()) {
+    return Error{ErrorKind::Internal, 500, "llmroute_abi_error", "bad_event", "the event's attempt is out of range", {}};
+  }
+  const int attempt = static_cast<int>(attempt64);
   if (*type == "client_request_received") {
     const auto seed = find_int64(doc, "seed").value_or(0);
     return core::Event{core::ClientRequestReceived{*now_ms, static_cast<std::uint64_t>(seed)}};
@@ -367,12 +374,6 @@ std::int32_t router_authenticate(std::int32_t router_handle, std::string_view ap
   append_json_string(g_result, (*key)->name);
   g_result += (*key)->admin ? ",\"admin\":true}}" : ",\"admin\":false}}";
   return LLMROUTE_OK;
-}
-
-// The token count at `key` of a usage object: absent, negative or absurd counts read as 0.
-std::int64_t token_count(const json& usage, std::string_view key) {
-  const auto n = find_int64(usage, key);
-  return n && *n > 0 && *n <= kMaxPricedTokens ? *n : 0;
 }
 
 std::int32_t what_if(const core::Router& router, const json& query) {

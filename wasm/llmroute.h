@@ -8,7 +8,8 @@
  *     and frees them after the call. The module only reads them during the call.
  *   - Results: every call except alloc/free/abi_version leaves a UTF-8 JSON document in a
  *     module-owned buffer, read with llmroute_result_ptr/llmroute_result_len. It stays valid until
- *     the next call into the module: copy it out before anything else runs.
+ *     the next call into the module: copy it out before anything else runs. It is always valid
+ *     UTF-8: upstream bytes that are not are written with U+FFFD in their place.
  *   - Handles (routers, calls) are positive integers with a generation count: a freed or stale
  *     handle is an error (LLMROUTE_ERR_BAD_HANDLE), never a dangling pointer.
  *
@@ -41,7 +42,8 @@
  *                      string entries, at most 16, for conditional routes}, "seed"?: N (fixes the
  *                      call's random draws: same seed, config and request => same decisions)} and,
  *                      separately, the client's chat completion body, as received
- *   call_step events : {"type":"client_request_received","now_ms":N,"seed":N}
+ *   call_step events : (an "attempt" must fit int32, as in llmroute_call_feed)
+ *                      {"type":"client_request_received","now_ms":N,"seed":N}
  *                      {"type":"upstream_responded","attempt":N,"now_ms":N,"status":N,"headers":{...}}
  *                      {"type":"upstream_ended","attempt":N,"now_ms":N}
  *                      {"type":"upstream_failed","attempt":N,"now_ms":N,"cause":"network"|"timeout"}
@@ -57,7 +59,8 @@
  *                      {"type":"reserve_budget","key","amount_micro_usd","requests_per_minute",
  *                        "tokens_per_minute","estimated_tokens","now_ms",
  *                        "checks":[{"scope","window","window_start_ms","window_end_ms","limit_micro_usd"}]}
- *                        (ask the ledger; answer with budget_reserved or budget_refused)
+ *                        (ask the ledger; answer with budget_reserved or budget_refused; the
+ *                        result's deadline_ms is then the request's: past it the call answers 504)
  *                      {"type":"respond","status","headers":{},"body"}          (a whole answer)
  *                      {"type":"respond_head","status","headers":{}}            (a stream begins,
  *                      {"type":"respond_bytes","bytes"}  ...  {"type":"respond_end"}   then goes on)

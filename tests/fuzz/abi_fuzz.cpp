@@ -298,7 +298,12 @@ class Driver {
     const std::int64_t current = call ? call->last_attempt : 1;
     switch (fdp_.ConsumeIntegralInRange(0, 5)) {
       case 0: text += R"(,"attempt":)" + std::to_string(current - 1); break;
-      case 1: text += R"(,"attempt":)" + std::to_string(fdp_.ConsumeIntegral<std::int64_t>()); break;
+      case 1: {
+        const auto attempt = fdp_.ConsumeIntegral<std::int64_t>();
+        text += R"(,"attempt":)" + std::to_string(attempt);
+        if (attempt != static_cast<std::int32_t>(attempt)) well_formed = false;  // refused: attempts are int32
+        break;
+      }
       case 2: break;
       default: text += R"(,"attempt":)" + std::to_string(current);
     }

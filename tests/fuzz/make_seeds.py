@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""Writes the committed seeds of the FuzzedDataProvider targets (call_fuzz, abi_fuzz) from readable
-scenarios: tests/fuzz/make_seeds.py [corpus_dir] (default: tests/fuzz/corpus beside this file).
+"""Writes the committed seeds of the FuzzedDataProvider targets (call_fuzz, abi_fuzz) and of the
+stream target (stream_fuzz) from readable scenarios: tests/fuzz/make_seeds.py [corpus_dir] (default:
+tests/fuzz/corpus beside this file).
 
 A FuzzedDataProvider input is two streams in one file: strings are read from the front, integers
 from the back. Enc below writes both the way FuzzedDataProvider reads them, and each scenario makes
 the draws in exactly the order its harness makes them: change a harness's draws, change this too
 (a stale seed still runs, it just stops meaning its scenario).
 """
+import json
 import os
+import struct
 import sys
+import zlib
 
 INT64_MAX = 2**63 - 1
 INT64_MIN = -2**63
@@ -383,14 +387,164 @@ def abi_seeds():
     return s
 
 
+# ---- stream_fuzz: an upstream body, then a 4-byte little-endian control word ---------------------
+# Bits 0-3: the provider, by registry order (ALL: every provider in turn); bit 4: the client asked for
+# usage; bits 5-6: the split scale (0 byte by byte, 1 up to 7 bytes, 2 up to 64, 3 up to 1024);
+# bits 8-31: the seed of the split points.
+PROVIDERS = ["openai", "anthropic", "google-ai-studio", "groq", "mistral", "deepseek", "grok", "openrouter",
+             "perplexity-ai", "azure-openai", "workers-ai", "cohere", "aws-bedrock"]
+ALL = 15
+
+
+def control(provider=ALL, usage=True, scale=1, seed=1):
+    index = provider if isinstance(provider, int) else PROVIDERS.index(provider)
+    return struct.pack("<I", index | (usage << 4) | (scale << 5) | (seed << 8))
+
+
+def sse(*events):
+    """SSE text: each event a (name, data) pair, or data alone; dict data is written as JSON."""
+    out = b""
+    for event in events:
+        name, data = event if isinstance(event, tuple) else (None, event)
+        if not isinstance(data, (bytes, str)):
+            data = json.dumps(data, separators=(",", ":"))
+        if isinstance(data, str):
+            data = data.encode()
+        out += (b"event: " + name.encode() + b"\n" if name else b"") + b"data: " + data + b"\n\n"
+    return out
+
+
+def frame(headers, payload):
+    """One AWS event-stream message: prelude, its CRC, string headers (type 7), payload, message CRC."""
+    head = b""
+    for name, value in headers.items():
+        raw = value.encode("utf-8", "surrogateescape")  # "\udcff" is the byte 0xFF
+        head += bytes([len(name)]) + name.encode() + b"\x07" + struct.pack(">H", len(raw)) + raw
+    body = json.dumps(payload, separators=(",", ":")).encode() if not isinstance(payload, bytes) else payload
+    total = 12 + len(head) + len(body) + 4
+    prelude = struct.pack(">II", total, len(head))
+    message = prelude + struct.pack(">I", zlib.crc32(prelude)) + head + body
+    return message + struct.pack(">I", zlib.crc32(message))
+
+
+def bedrock_event(kind, payload):
+    return frame({":event-type": kind, ":content-type": "application/json", ":message-type": "event"}, payload)
+
+
+def openai_chunk(delta, finish=None, **extra):
+    chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1700000000, "model": "gpt-4o-mini",
+             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    chunk.update(extra)
+    return chunk
+
+
+def stream_seeds():
+    usage = {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12}
+    s = {}
+    s["openai-text-usage"] = sse(openai_chunk({"role": "assistant", "content": ""}), openai_chunk({"content": "Hi"}),
+                                 openai_chunk({}, "stop"), dict(openai_chunk({}), choices=[], usage=usage),
+                                 "[DONE]") + control("openai", scale=0)
+    s["openai-tool-call"] = sse(openai_chunk({"tool_calls": [{"index": 0, "id": "call_1", "type": "function",
+                                                             "function": {"name": "f", "arguments": ""}}]}),
+                                openai_chunk({"tool_calls": [{"index": 0, "function": {"arguments": "{\"a\":1}"}}]}),
+                                openai_chunk({}, "tool_calls"), "[DONE]") + control(ALL, scale=2, seed=7)
+    s["openai-error-event"] = sse(openai_chunk({"content": "a"}),
+                                  {"error": {"message": "The server had an error", "type": "server_error"}}) + control()
+    # issue-7 bug B: bytes that are not UTF-8 inside stream events (a truncated euro sign, 0xFF).
+    s["issue-7-not-utf8"] = (sse(openai_chunk({"content": "caf\u00e9"})) + b'data: {"choices":[{"delta":{"content":"\xff\xe2\x82"}}]}\n\n'
+                             + b"event: \xc0\xaf\ndata: \xed\xa0\x80\n\n" + control(ALL, scale=0))
+    # issue-7 bug C: token counts past int64's comfort, negative, and fractional.
+    huge = 9223372036854775807
+    s["issue-7-huge-usage"] = (sse(dict(openai_chunk({}), choices=[], usage={"prompt_tokens": huge, "completion_tokens": -4,
+                                                                             "prompt_tokens_details": {"cached_tokens": huge},
+                                                                             "completion_tokens_details": {"reasoning_tokens": huge}}),
+                                   ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+                                                      "usage": {"input_tokens": huge, "output_tokens": huge,
+                                                                "cache_read_input_tokens": huge}}),
+                                   {"usageMetadata": {"promptTokenCount": huge, "candidatesTokenCount": huge,
+                                                      "thoughtsTokenCount": huge}}, "[DONE]")
+                               + control(ALL, scale=2))
+    s["anthropic-tool-use"] = sse(
+        ("message_start", {"type": "message_start", "message": {"id": "msg_1", "model": "claude-x", "role": "assistant",
+                                                                "usage": {"input_tokens": 10, "output_tokens": 1}}}),
+        ("ping", {"type": "ping"}),
+        ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+        ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Let me"}}),
+        ("content_block_start", {"type": "content_block_start", "index": 1,
+                                 "content_block": {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {}}}),
+        ("content_block_delta", {"type": "content_block_delta", "index": 1,
+                                 "delta": {"type": "input_json_delta", "partial_json": "{\"city\":"}}),
+        ("content_block_delta", {"type": "content_block_delta", "index": 1,
+                                 "delta": {"type": "input_json_delta", "partial_json": "\"Paris\"}"}}),
+        ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {"output_tokens": 20}}),
+        ("message_stop", {"type": "message_stop"})) + control("anthropic", scale=0)
+    s["anthropic-thinking-error"] = sse(
+        ("message_start", {"type": "message_start", "message": {"id": "msg_2", "model": "claude-x"}}),
+        ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "hm"}}),
+        ("error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})) + control("anthropic")
+    s["gemini-text"] = sse(
+        {"candidates": [{"content": {"parts": [{"text": "Hel"}], "role": "model"}}], "modelVersion": "gemini-x", "responseId": "r1"},
+        {"candidates": [{"content": {"parts": [{"text": "lo", "thought": True}, {"functionCall": {"name": "f", "args": {"a": 1}},
+                                                                                  "thoughtSignature": "c2ln"}]},
+                         "finishReason": "STOP"}],
+         "usageMetadata": {"promptTokenCount": 5, "candidatesTokenCount": 2, "thoughtsTokenCount": 1, "totalTokenCount": 8}}) + control(
+        "google-ai-studio", scale=0)
+    s["groq-x-groq-usage"] = sse(openai_chunk({"role": "assistant", "content": "a"}),
+                                 dict(openai_chunk({}, "stop"), x_groq={"id": "req_1", "usage": usage}), "[DONE]") + control("groq")
+    s["mistral-padding"] = sse(dict(openai_chunk({"content": "x"}), p="abcdef"), openai_chunk({}, "model_length"),
+                               "[DONE]") + control("mistral", scale=0)
+    s["perplexity-done-object"] = sse(dict(openai_chunk({"content": "x"}), usage=usage, citations=["https://example.com"]),
+                                      dict(openai_chunk({}, "stop"), object="chat.completion.done", usage=usage)) + control(
+        "perplexity-ai")
+    s["openrouter-error-after-start"] = sse(": OPENROUTER PROCESSING", openai_chunk({"content": "a"}),
+                                            dict(openai_chunk({}, "error"), error={"code": 502, "message": "upstream died"}),
+                                            "[DONE]") + control("openrouter")
+    s["workers-ai-native"] = sse({"response": "Hi"}, {"response": "", "tool_calls": [{"name": "f", "arguments": {"a": 1}}]},
+                                 {"response": "", "usage": usage}, "[DONE]") + control("workers-ai", scale=0)
+    s["azure-filter-first"] = sse({"choices": [], "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]},
+                                  openai_chunk({"role": "assistant", "content": "ok"}), openai_chunk({}, "stop"),
+                                  "[DONE]") + control("azure-openai")
+    s["cohere-stream"] = sse(
+        ("message-start", {"id": "c1", "type": "message-start", "delta": {"message": {"role": "assistant"}}}),
+        ("content-delta", {"type": "content-delta", "index": 0, "delta": {"message": {"content": {"text": "Arr"}}}}),
+        ("tool-call-start", {"type": "tool-call-start", "index": 0, "delta": {"message": {"tool_calls": {
+            "id": "t1", "type": "function", "function": {"name": "f", "arguments": ""}}}}}),
+        ("tool-call-delta", {"type": "tool-call-delta", "index": 0, "delta": {"message": {"tool_calls": {
+            "function": {"arguments": "{}"}}}}}),
+        ("message-end", {"type": "message-end", "delta": {"finish_reason": "TOOL_CALL", "usage": {
+            "billed_units": {"input_tokens": 5, "output_tokens": 2}, "tokens": {"input_tokens": 70, "output_tokens": 2}}}}),
+        "[DONE]") + control("cohere", scale=0)
+    s["bedrock-text-tool-usage"] = (bedrock_event("messageStart", {"p": "abc", "role": "assistant"})
+                                    + bedrock_event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "Hi"}})
+                                    + bedrock_event("contentBlockStart", {"contentBlockIndex": 1, "start": {"toolUse": {
+                                        "toolUseId": "tu1", "name": "f"}}})
+                                    + bedrock_event("contentBlockDelta", {"contentBlockIndex": 1, "delta": {"toolUse": {"input": "{}"}}})
+                                    + bedrock_event("contentBlockStop", {"contentBlockIndex": 1})
+                                    + bedrock_event("messageStop", {"stopReason": "tool_use"})
+                                    + bedrock_event("metadata", {"usage": {"inputTokens": 5, "outputTokens": 2, "totalTokens": 7},
+                                                                 "metrics": {"latencyMs": 100}})
+                                    + control("aws-bedrock", scale=0))
+    s["bedrock-exception"] = (bedrock_event("messageStart", {"role": "assistant"})
+                              + frame({":exception-type": "throttlingException", ":content-type": "application/json",
+                                       ":message-type": "exception"}, {"message": "Too many requests"})
+                              + control("aws-bedrock", scale=1))
+    # An error message in a header is raw bytes: not UTF-8 here, so it must be repaired when written.
+    s["bedrock-error-header-not-utf8"] = (frame({":message-type": "error", ":error-code": "InternalFailure",
+                                                 ":error-message": "bad \udcff"}, b"")
+                                          + control(ALL, scale=0))
+    return s
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
-    for target, seeds in (("call", call_seeds()), ("abi", abi_seeds())):
+    count = 0
+    for target, seeds in (("call", call_seeds()), ("abi", abi_seeds()), ("stream", stream_seeds())):
         os.makedirs(os.path.join(root, target), exist_ok=True)
-        for name, enc in seeds.items():
+        for name, seed in seeds.items():
             with open(os.path.join(root, target, name), "wb") as f:
-                f.write(enc.bytes())
-    print("wrote", sum(len(x) for x in (call_seeds(), abi_seeds())), "seeds under", root)
+                f.write(seed if isinstance(seed, bytes) else seed.bytes())
+            count += 1
+    print("wrote", count, "seeds under", root)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target for a while: tests/fuzz/run.sh [seconds_per_target] (default 60).
+#   FUZZ_TARGETS="stream call"  only these targets
+#   FUZZ_RUNS=10000000          stop each target after this many executions too (the long runs)
 #
 # Builds build-fuzz with clang and LLMROUTE_FUZZ=ON, gathers a working corpus per target in
 # build-fuzz/corpus/<target>/ (the committed seeds of tests/fuzz/corpus/<target>/, plus recorded
@@ -10,7 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 seconds=${1:-60}
-targets=(config request openai_answer call abi)
+read -r -a targets <<<"${FUZZ_TARGETS:-config request openai_answer stream call abi}"
+runs=()
+[ -n "${FUZZ_RUNS:-}" ] && runs=(-runs="$FUZZ_RUNS")
 build=build-fuzz
 fixtures=../shared/fixtures
 jobs=$(( $(nproc 2>/dev/null || echo 2) < 2 ? 1 : 2 ))
@@ -27,8 +31,20 @@ fixture_globs() {
     request) echo "*/*.request.json" ;;
     openai_answer) for p in "${openai_like[@]}"; do echo "$p/*.response.json $p/error-*.json"; done ;;
     call | abi) echo "openai/*.response.json openai/error-*.json" ;;
+    stream) echo "*/*.sse */*.chunks.txt */*.stream.json" ;;
     *) ;;
   esac
+}
+
+# A recorded stream as stream_fuzz reads it: the upstream bytes, then its 4-byte control word
+# (every provider in turn, usage asked for, pieces of up to 7 bytes; see stream_fuzz.cpp).
+stream_input() {
+  case "$1" in
+    *.sse) cat "$1" ;;
+    *.chunks.txt) sed 's/^/data: /; s/$/\n/' "$1" ;;  # payloads without their SSE framing
+    *.stream.json) sed -n 's/.*"raw_base64": *"\([^"]*\)".*/\1/p' "$1" | base64 -d ;;  # Bedrock's recorded bytes
+  esac
+  printf '\077\001\000\000'
 }
 
 mkdir -p "$build/logs" "$build/crashes"
@@ -46,14 +62,22 @@ for target in "${targets[@]}"; do
         [ -f "$file" ] || continue
         case "$file" in *.request.json) [ "$target" = request ] || continue ;; esac
         rel=${file#"$fixtures"/}
-        cp "$file" "$corpus/fixture-${rel//\//-}"
+        if [ "$target" = stream ]; then
+          stream_input "$file" >"$corpus/fixture-${rel//\//-}"
+        else
+          cp "$file" "$corpus/fixture-${rel//\//-}"
+        fi
       done
     done
   fi
   log="$build/logs/$target.log"
   echo "== $target: ${seconds}s from $(ls "$corpus" | wc -l) inputs"
   status=0
-  "$build/${target}_fuzz" "$corpus" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+  # Recorded streams reach 70 KB; mutating such inputs through 13 translators runs at tens per
+  # second. Short inputs find the same boundary bugs far faster (longer seeds are cut to this).
+  max_len=()
+  [ "$target" = stream ] && max_len=(-max_len=4096)
+  "$build/${target}_fuzz" "$corpus" -max_total_time="$seconds" "${runs[@]}" "${max_len[@]}" -rss_limit_mb=2048 -timeout=10 \
     -print_final_stats=1 -artifact_prefix="$crashes/" -dict=tests/fuzz/llmroute.dict >"$log" 2>&1 || status=$?
 
   # (a crash while loading the corpus leaves no cov: line yet)

@@ -191,6 +191,59 @@ TEST(Abi, StaleHandlesAndBadEventsAreErrors) {
   llmroute_router_free(again);
 }
 
+// An attempt number past int32 is an error value: narrowed, 2^32 + 1 would have ended attempt 1.
+TEST(Abi, AttemptNumbersOutOfRangeAreRefused) {
+  const std::int32_t router = good_router();
+  const std::int32_t call = call_new(router, llmroute::test_support::kHelloRequest);
+  ASSERT_GT(call, 0);
+  ASSERT_EQ(step(call, R"({"type":"client_request_received","now_ms":5,"seed":1})"), LLMROUTE_OK);
+  ASSERT_EQ(step(call, R"({"type":"upstream_responded","attempt":1,"now_ms":6,"status":500})"), LLMROUTE_OK);
+  for (const char* attempt : {"4294967297", "-4294967295", "9223372036854775807", "2147483648"}) {
+    EXPECT_EQ(step(call, std::string(R"({"type":"upstream_ended","now_ms":7,"attempt":)") + attempt + "}"), LLMROUTE_ERR_INVALID)
+        << attempt;
+    const json error = result_json()["error"];
+    EXPECT_EQ(error["code"], "bad_event");
+    EXPECT_NE(error["message"].get<std::string>().find("attempt"), std::string::npos);
+  }
+  // Attempt 1 (sent at 5, timing out at 5 + 5000) is still waiting for its body: the refused
+  // events did not end it, or the call would be backing off towards a retry by now.
+  ASSERT_EQ(step(call, R"({"type":"timer_fired","now_ms":9})"), LLMROUTE_OK);
+  EXPECT_EQ(result_json()["deadline_ms"], 5005) << result();
+  llmroute_call_free(call);
+  llmroute_router_free(router);
+}
+
+// Issue 7, bug B: bytes that are not UTF-8 in an upstream stream must not break the result
+// document the Worker parses. A stream event that is not valid UTF-8 JSON is a malformed stream:
+// the client gets its error event, and every result is a valid UTF-8 JSON document.
+TEST(Abi, StreamBytesThatAreNotUtf8NeverBreakTheResult) {
+  const std::int32_t router = good_router();
+  const std::int32_t call = call_new(router, R"({"model":"chat","stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_GT(call, 0) << result();
+  ASSERT_EQ(step(call, R"({"type":"client_request_received","now_ms":1000,"seed":1})"), LLMROUTE_OK);
+  ASSERT_EQ(step(call, R"({"type":"upstream_responded","attempt":1,"now_ms":1001,"status":200,"headers":{}})"), LLMROUTE_OK);
+  const std::string good = "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\xC3\xA9\"}}]}\n\n";
+  ASSERT_EQ(llmroute_call_feed(call, 1, reinterpret_cast<const std::uint8_t*>(good.data()), good.size()), LLMROUTE_OK);
+  json out = result_json();
+  ASSERT_EQ(out["actions"].size(), 2u);  // the head, then the chunk as it came
+  EXPECT_EQ(out["actions"][1]["bytes"], good);
+
+  const std::string bad = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\xFF\xE2\x82\"}}]}\n\n";
+  ASSERT_EQ(llmroute_call_feed(call, 1, reinterpret_cast<const std::uint8_t*>(bad.data()), bad.size()), LLMROUTE_OK);
+  out = result_json();
+  bool error_event = false;
+  for (const json& action : out["actions"]) {
+    if (action["type"] != "respond_bytes") continue;
+    const std::string bytes = action["bytes"];
+    EXPECT_EQ(bytes.find('\xFF'), std::string::npos);
+    error_event = error_event || bytes.find("malformed stream") != std::string::npos;
+  }
+  EXPECT_TRUE(error_event) << result();
+  EXPECT_EQ(out["done"], true);
+  llmroute_call_free(call);
+  llmroute_router_free(router);
+}
+
 TEST(Abi, CallsKeepTheirRouterAlive) {
   const std::int32_t router = good_router();
   const std::string body = llmroute::test_support::kHelloRequest;

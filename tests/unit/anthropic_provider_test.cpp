@@ -274,3 +274,22 @@ TEST(ProviderRequests, ImagesWhereOnlyTextIsTakenAreRefusedNotDropped) {
     EXPECT_TRUE(p->build_request(*text, model, context)) << name;
   }
 }
+
+// A stream names its id and model once and every chunk repeats them: a megabyte id must not turn
+// a stream of tiny deltas into gigabytes for the client. Both are clipped to kMaxIdBytes.
+TEST(AnthropicStream, AHugeIdIsClippedNotRepeatedInEveryChunk) {
+  const std::string id(1 << 20, 'i');
+  std::string upstream = "data: {\"type\":\"message_start\",\"message\":{\"id\":\"" + id + "\",\"model\":\"m\xC3\xA9" +
+                         std::string(300, 'x') + "\"}}\n\n";
+  for (int i = 0; i < 1000; ++i) {
+    upstream += "data: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"}}\n\n";
+  }
+  const Streamed s = stream(upstream, 4096);
+  EXPECT_LT(s.out.size(), upstream.size());  // unclipped: over a gigabyte
+  const std::string first = s.out.substr(6, s.out.find("\n\n") - 6);
+  const json chunk = json::parse(first);
+  EXPECT_EQ(chunk["id"], std::string(openai_format::kMaxIdBytes, 'i'));
+  const std::string model = chunk["model"];
+  EXPECT_LE(model.size(), openai_format::kMaxIdBytes);
+  EXPECT_EQ(model.rfind("m\xC3\xA9x", 0), 0u);
+}

@@ -4,7 +4,9 @@
 // content-filtered choice without a message, the 401 body, malformed targets.
 #include <gtest/gtest.h>
 
+#include "core/config.hpp"
 #include "providers/azure_openai/azure_openai.hpp"
+#include "support/core_harness.hpp"
 #include "support/provider_fixtures.hpp"
 
 using namespace llmroute;
@@ -38,6 +40,26 @@ TEST(AzureOpenAiRequest, TargetsNameResourceAndDeployment) {
   }
   EXPECT_EQ(provider("azure-openai").key_header, "api-key");
   EXPECT_EQ(provider("azure-openai").key_prefix, "");
+}
+
+// A malformed target is found when the config is loaded, with its JSON path, instead of passing
+// validation and then answering every request 500; a client naming one directly gets a 400.
+TEST(AzureOpenAiRequest, MalformedTargetsAreConfigProblemsUpFront) {
+  std::vector<ConfigProblem> problems;
+  parse_config(json::parse(R"({"routes": {"chat": {"targets": ["azure-openai/res/dep", "azure-openai/x",
+      {"model": "azure-openai/res/dep/extra"}]}}})"), problems);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0].path, "$.routes.chat.targets[1]");
+  EXPECT_NE(problems[0].message.find("azure-openai/{resource}/{deployment}"), std::string::npos);
+  EXPECT_EQ(problems[1].path, "$.routes.chat.targets[2].model");
+  EXPECT_TRUE(provider("azure-openai").model_problem("res/dep").empty());
+  EXPECT_EQ(provider("openai").model_problem, nullptr);  // OpenAI judges its own model names
+
+  CallDriver direct(make_router(R"({"routes": {"chat": {"targets": ["azure-openai/res/dep"]}}})", {"AZURE_OPENAI_API_KEY"}),
+                    R"({"model":"azure-openai/x","messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_TRUE(direct.error);
+  EXPECT_EQ(direct.error->http_status, 400);
+  EXPECT_EQ(direct.error->param, "model");
 }
 
 TEST(AzureOpenAiAnswer, RecordedAnswerKeepsFilterResults) {

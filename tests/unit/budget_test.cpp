@@ -109,7 +109,7 @@ TEST(BudgetCall, ReservesTheDearestCandidatesWorstCaseBeforeAnyCall) {
   EXPECT_EQ(reserve->checks[0].limit_micro_usd, 5'000'000);
   EXPECT_EQ(reserve->checks[1].window, "month");
   EXPECT_EQ(reserve->checks[2].scope, "route:chat");
-  EXPECT_EQ(d.call->next_deadline_ms(), std::nullopt);
+  EXPECT_EQ(d.call->next_deadline_ms(), d.now_ms + Route{}.deadline_ms);  // the ledger gets the request's deadline
 
   const auto sent = d.step(BudgetReserved{d.now_ms, "r-1"});
   ASSERT_NE(find_action<SendUpstream>(sent), nullptr);
@@ -139,6 +139,46 @@ TEST(BudgetCall, ARefusalIsAnsweredWithoutCallingAnyProvider) {
   ASSERT_NE(limited_respond, nullptr);
   EXPECT_EQ(limited_respond->status, 429);
   EXPECT_EQ(test_support::header(*limited_respond, "retry-after"), "12");
+}
+
+// Issue 7, bug D: a ledger that never answers must not hang the call. At the route's deadline the
+// client gets an OpenAI-shaped 504 and nothing is charged: no provider was called, no reservation
+// is named for settling.
+TEST(BudgetCall, ALedgerThatNeverAnswersTimesOutAtTheDeadline) {
+  const std::string config = R"({"routes": {"chat": {"targets": ["openai/gpt-4o-mini"], "deadline_ms": 9000,
+    "budgets": [{"usd": "100", "window": "month"}]}}, "prices": {"openai/gpt-4o-mini": {"input": "0.15", "output": "0.60"}}})";
+  CallDriver d(make_router(config), R"({"model":"chat","messages":[{"role":"user","content":"x"}]})", 7, budgeted());
+  const std::int64_t t0 = d.now_ms;
+  ASSERT_NE(find_action<ReserveBudget>(d.start()), nullptr);
+  EXPECT_EQ(d.call->next_deadline_ms(), t0 + 9000);
+
+  EXPECT_TRUE(d.step(TimerFired{t0 + 8999}).empty());  // early: nothing is due yet
+  EXPECT_FALSE(d.call->done());
+
+  const auto actions = d.fire_timer();
+  EXPECT_EQ(d.now_ms, t0 + 9000);
+  EXPECT_EQ(find_action<SendUpstream>(actions), nullptr);
+  const Respond* respond = find_action<Respond>(actions);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(respond->status, 504);
+  EXPECT_EQ(test_support::header(*respond, "content-type"), "application/json");
+  const json body = json::parse(respond->body);
+  EXPECT_EQ(body["error"]["code"], "budget_ledger_timeout");
+  EXPECT_EQ(body["error"]["type"], "server_error");
+  EXPECT_NE(body["error"]["message"].get<std::string>().find("ledger"), std::string::npos);
+  const RecordUsage* record = find_action<RecordUsage>(actions);
+  ASSERT_NE(record, nullptr);
+  EXPECT_EQ(record->status, 504);
+  EXPECT_EQ(record->outcome, "budget_ledger_timeout");
+  EXPECT_EQ(record->attempts, 0);
+  EXPECT_EQ(record->cost.micro_usd, 0);
+  EXPECT_EQ(record->cost.status, CostStatus::None);
+  EXPECT_TRUE(record->reservation_id.empty());
+  EXPECT_TRUE(d.call->done());
+  EXPECT_EQ(d.call->next_deadline_ms(), std::nullopt);
+
+  // The ledger's answer, arriving late, changes nothing.
+  EXPECT_TRUE(d.step(BudgetReserved{d.now_ms + 1, "r-late"}).empty());
 }
 
 TEST(BudgetCall, NoBudgetsNoReservation) {

@@ -287,9 +287,16 @@ TEST(Call, OversizedAnswersAreCutOffAndTheTargetLeft) {
   d.call->feed(1, std::string(2000, ' '));
   EXPECT_TRUE(d.drain().empty());
   d.call->feed(1, std::string(100, ' '));
-  const auto actions = d.drain();
-  ASSERT_NE(find_action<CancelUpstream>(actions), nullptr);
-  EXPECT_EQ(json::parse(expect_send(actions, 2).body)["model"], "b");
+  const auto cut = d.drain();
+  ASSERT_NE(find_action<CancelUpstream>(cut), nullptr);
+  // feed() knows no time: the next attempt waits for a timer due at once, which brings the time
+  // its deadline is counted from (found by call_fuzz: the last event's time could be long past).
+  EXPECT_EQ(find_action<SendUpstream>(cut), nullptr);
+  EXPECT_EQ(d.call->next_deadline_ms(), d.now_ms);
+  const auto actions = d.step(TimerFired{d.now_ms + 30'000});
+  const SendUpstream next = expect_send(actions, 2);
+  EXPECT_EQ(json::parse(next.body)["model"], "b");
+  EXPECT_EQ(next.deadline_ms, d.now_ms + 30'000 + Target{}.timeout_ms);  // not the last event's time + timeout
 }
 
 TEST(Call, ModelsListIsAnAdHocFallbackChain) {

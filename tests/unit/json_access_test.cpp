@@ -55,3 +55,33 @@ TEST(JsonAccess, HeaderNamesCompareWithoutCase) {
   EXPECT_TRUE(iequals("Retry-After", "retry-after"));
   EXPECT_FALSE(iequals("retry-after", "retry-afte"));
 }
+
+// Upstream bytes (an event-stream header, a stream event, an error body) are not always UTF-8, but
+// what the core writes is JSON the Worker decodes: a broken byte becomes U+FFFD, never a broken
+// document (issue 7, bug B).
+TEST(JsonAccess, AppendJsonStringRepairsInvalidUtf8) {
+  std::string out;
+  append_json_string(out, std::string_view("ok \xC3\xA9 \xFF\xE2\x82 \xF0\x9F\x98\x80", 14));
+  EXPECT_EQ(out, "\"ok \xC3\xA9 \xEF\xBF\xBD\xEF\xBF\xBD \xF0\x9F\x98\x80\"");
+  const json parsed = json::parse(out, nullptr, false);
+  ASSERT_FALSE(parsed.is_discarded());
+  EXPECT_EQ(parsed.get<std::string>(), "ok \xC3\xA9 \xEF\xBF\xBD\xEF\xBF\xBD \xF0\x9F\x98\x80");
+}
+
+TEST(JsonAccess, AppendJsonStringKeepsValidTextAsItIs) {
+  std::string out;
+  append_json_string(out, "\xE2\x82\xAC 5, \"quoted\"\n");
+  EXPECT_EQ(out, "\"\xE2\x82\xAC 5, \\\"quoted\\\"\\n\"");
+}
+
+// nlohmann stops reading at a NUL byte: "{}\0garbage" parsed as {} and a relayed chunk carried the
+// garbage (and bytes that are not UTF-8) to the client. Found by stream_fuzz.
+TEST(JsonAccess, ANulByteIsMalformedNotTheEndOfTheText) {
+  json out;
+  const std::string text("{\"a\":1}\0\xFE\xFE garbage", 18);
+  EXPECT_EQ(parse_json(text, out), JsonParseStatus::Malformed);
+  EXPECT_FALSE(is_json_text(text));
+  EXPECT_TRUE(is_json_text("{\"a\":[1,\"\xC3\xA9\"]}"));
+  EXPECT_FALSE(is_json_text("{\"a\":\"\xFF\"}"));
+  EXPECT_FALSE(is_json_text(std::string(65, '[') + std::string(65, ']')));
+}

@@ -130,3 +130,28 @@ TEST(OpenAiStream, RecordedStreamByteByByte) {
   const Translated stripped = translate(upstream, false, 3);
   EXPECT_EQ(stripped.out.find("\"prompt_tokens\""), std::string::npos);
 }
+
+// OpenAI's chunks are relayed as they come, but only if each is one JSON object in UTF-8: a proxy's
+// garbage or a byte that is not UTF-8 (issue 7, bug B) must not reach the client as a chunk.
+TEST(OpenAiStream, RelaysOnlyJsonObjectsInUtf8) {
+  const std::string good = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\xC3\xA9\"}}]}\n\n";
+  for (const std::string& bad : {std::string("data: not json\n\n"), std::string("data: [1,2]\n\n"),
+                                 std::string("data: {\"choices\":[{\"delta\":{\"content\":\"\xFF\"}}]}\n\n"),
+                                 std::string("data: {\"choices\":[{\"delta\":{\"content\":\"\xE2\x82\"}}]}\n\n")}) {
+    const Translated t = translate(good + bad + good + "data: [DONE]\n\n", false, 3);
+    EXPECT_TRUE(t.error) << bad;
+    EXPECT_FALSE(t.complete) << bad;
+    EXPECT_EQ(t.out, good) << bad;  // what came before the bad event, nothing after
+  }
+}
+
+// Token counts are believed only up to kMaxTokenCount, and never below zero (issue 7, bug C).
+TEST(OpenAiStream, UsageCountsAreClamped) {
+  const Translated t = translate(
+      "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":-5,\"completion_tokens\":99999999999999999,"
+      "\"prompt_tokens_details\":{\"cached_tokens\":1e300}}}\n\ndata: [DONE]\n\n", true, 7);
+  ASSERT_TRUE(t.has_usage);
+  EXPECT_EQ(t.usage.prompt_tokens, 0);
+  EXPECT_EQ(t.usage.completion_tokens, kMaxTokenCount);
+  EXPECT_EQ(t.usage.cached_prompt_tokens, 0);  // not an integer: absent
+}

@@ -104,6 +104,8 @@ TEST(StreamCall, FailureBeforeTheFirstByteFallsBack) {
   actions = stream_answer(d, 2, "data: {\"error\":{\"message\":\"overloaded\"}}\n\n", 7, false);
   EXPECT_EQ(find_action<RespondHead>(actions), nullptr);
   ASSERT_NE(find_action<CancelUpstream>(actions), nullptr);
+  EXPECT_EQ(find_action<SendUpstream>(actions), nullptr);  // feed() knows no time: a timer due at once brings it
+  actions = d.fire_timer();
   const auto next = find_action<SendUpstream>(actions);
   ASSERT_NE(next, nullptr);
   EXPECT_EQ(json::parse(next->body)["model"], "gpt-4o");
@@ -225,9 +227,38 @@ TEST(StreamCall, AStalledStreamTimesOut) {
   const auto deadline = d.call->next_deadline_ms();
   ASSERT_TRUE(deadline);
   EXPECT_EQ(*deadline, d.now_ms + 5000);  // the target's timeout, as the gap allowed between bytes
+  // feed() has no clock, so bytes since the deadline was set re-arm it when it comes...
+  EXPECT_TRUE(d.fire_timer().empty());
+  EXPECT_EQ(d.call->next_deadline_ms(), d.now_ms + 5000);
+  // ... and a whole timeout with no bytes at all is a stall.
   const auto actions = d.fire_timer();
   ASSERT_NE(find_action<CancelUpstream>(actions), nullptr);
   EXPECT_NE(bytes_of(actions).find("upstream_timeout"), std::string::npos);
+}
+
+// Found by call_fuzz: the idle deadline was the last event's time plus the timeout, and feed()
+// carries no time, so it never moved while bytes flowed: a stream longer than one attempt timeout
+// was cut as stalled. Now every timeout with bytes in it re-arms the deadline.
+TEST(StreamCall, AStreamLongerThanTheTimeoutGoesOnWhileBytesFlow) {
+  CallDriver d(make_router(kTwoTargetConfig), kStreamRequest);
+  d.start();
+  const std::string full = openai_stream();
+  const std::int64_t t0 = d.now_ms;
+  const std::size_t first = full.find("\n\n") + 2;  // the first event: the client has the head
+  ASSERT_FALSE(all_of<RespondHead>(stream_answer(d, 1, full.substr(0, first), first, false)).empty());
+  for (std::size_t round = 0; round < 10; ++round) {  // ten times the 5 s timeout, bytes all the while
+    d.call->feed(1, std::string_view(full).substr(first + round, 1));
+    d.drain();
+    EXPECT_TRUE(d.fire_timer().empty()) << round;
+    EXPECT_FALSE(d.call->done()) << round;
+  }
+  EXPECT_GE(d.now_ms, t0 + 50'000);
+  d.call->feed(1, std::string_view(full).substr(first + 10));
+  d.drain();
+  d.call->handle(UpstreamEnded{1, d.now_ms});
+  const auto actions = d.drain();
+  EXPECT_NE(bytes_of(actions).find("data: [DONE]"), std::string::npos);
+  EXPECT_NE(find_action<RespondEnd>(actions), nullptr);
 }
 
 TEST(StreamCall, ClientDisconnectStopsTheUpstream) {

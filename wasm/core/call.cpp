@@ -66,6 +66,12 @@ void Call::handle(const Event& event) {
 }
 
 void Call::feed(int attempt, std::string_view bytes) {
+  in_feed_ = true;
+  feed_attempt(attempt, bytes);
+  in_feed_ = false;
+}
+
+void Call::feed_attempt(int attempt, std::string_view bytes) {
   if (auto* streaming = std::get_if<Streaming>(&state_)) {
     if (streaming->attempt == attempt) feed_stream(*streaming, bytes);
     return;
@@ -104,6 +110,7 @@ std::optional<std::int64_t> Call::next_deadline_ms() const {
   }
   if (const auto* streaming = std::get_if<Streaming>(&state_)) return streaming->idle_deadline_ms;
   if (const auto* backing_off = std::get_if<BackingOff>(&state_)) return backing_off->until_ms;
+  if (const auto* reserving = std::get_if<AwaitingReservation>(&state_)) return reserving->deadline_ms;
   return std::nullopt;
 }
 
@@ -144,7 +151,7 @@ void Call::on_start(const ClientRequestReceived& e) {
   for (const Budget& budget : plan_.key_budgets) add("key:" + plan_.key, budget);
   for (const auto& [route, budget] : plan_.route_budgets) add("route:" + route, budget);
   actions_.push_back(std::move(reserve));
-  state_ = AwaitingReservation{};
+  state_ = AwaitingReservation{started_ms_ + plan_.deadline_ms};
 }
 
 void Call::on_reserved(const BudgetReserved& e) {
@@ -296,6 +303,15 @@ void Call::on_timer(const TimerFired& e) {
     actions_.push_back(CancelUpstream{hedge_->attempt});
     fail_hedge({AttemptOutcome::Timeout, 0, "timeout", "no answer head in time", {}}, e.now_ms);
   }
+  if (const auto* reserving = std::get_if<AwaitingReservation>(&state_)) {
+    if (e.now_ms < reserving->deadline_ms) return;
+    // The ledger never answered: nothing was sent upstream and nothing is known to be reserved, so
+    // the client gets a 504 and the record charges nothing (it names no reservation to settle).
+    Error error{ErrorKind::Internal, 504, "server_error", "budget_ledger_timeout",
+                "the budget ledger did not answer within the request's deadline (" + std::to_string(plan_.deadline_ms) + " ms)", {}};
+    return finish(Respond{504, {{"content-type", "application/json"}}, openai_error_body(error)},
+                  RecordUsage{plan_.key, plan_.route, {}, {}, 504, "budget_ledger_timeout", 0, {}, {}, e.now_ms - started_ms_});
+  }
   if (auto* awaiting = std::get_if<AwaitingUpstream>(&state_)) {
     if (const auto due = hedge_due_ms(); due && e.now_ms >= *due && e.now_ms < awaiting->deadline_ms) {
       return start_hedge(*awaiting, e.now_ms);
@@ -316,6 +332,13 @@ void Call::on_timer(const TimerFired& e) {
   }
   if (auto* streaming = std::get_if<Streaming>(&state_)) {
     if (e.now_ms < streaming->idle_deadline_ms) return;
+    if (streaming->fed_since_deadline) {
+      // Bytes came since the deadline was set, at times feed() does not know: the stream is alive.
+      // So a stall is caught between one and two attempt timeouts after the last byte.
+      streaming->fed_since_deadline = false;
+      streaming->idle_deadline_ms = e.now_ms + plan_.candidates[streaming->candidate].target.timeout_ms;
+      return;
+    }
     actions_.push_back(CancelUpstream{streaming->attempt});
     end_stream_with_error(*streaming, "upstream_timeout", "the provider's stream stalled", e.now_ms);
   }
@@ -367,7 +390,7 @@ void Call::feed_stream(AwaitingUpstream& awaiting, std::string_view bytes) {
 
 void Call::feed_stream(Streaming& streaming, std::string_view bytes) {
   streaming.stream_bytes += bytes.size();
-  streaming.idle_deadline_ms = last_event_ms_ + plan_.candidates[streaming.candidate].target.timeout_ms;
+  streaming.fed_since_deadline = true;  // (last_event_ms_ + timeout would never move during a long stream)
   std::string out;
   streaming.stream->feed(bytes, out);
   relay(std::move(out));
@@ -397,6 +420,7 @@ void Call::begin_streaming(AwaitingUpstream& awaiting, std::string first_bytes) 
   streaming.candidate = awaiting.candidate;
   streaming.sent_ms = awaiting.sent_ms;
   streaming.idle_deadline_ms = last_event_ms_ + candidate.target.timeout_ms;
+  streaming.fed_since_deadline = true;  // these first bytes came at a time after last_event_ms_
   streaming.stream = std::move(awaiting.stream);
   streaming.stream_bytes = awaiting.stream_bytes;
   state_ = std::move(streaming);
@@ -492,6 +516,13 @@ std::vector<providers::Header> Call::answer_headers(const Candidate& candidate) 
 // ---- steps ----------------------------------------------------------------------------------------
 
 void Call::start_attempt(std::size_t index, std::int64_t now_ms) {
+  if (in_feed_) {
+    // A failure found in the bytes of an answer moves on, but feed() does not know the time, and
+    // a deadline computed from the last event's could already be past: wait for a timer due at
+    // once, which brings the real time.
+    state_ = BackingOff{index, now_ms};
+    return;
+  }
   const std::int64_t request_deadline = started_ms_ + plan_.deadline_ms;
   if (now_ms >= request_deadline) return exhausted(now_ms, "deadline");
   if (!admitted(index, now_ms)) return move_on(index + 1, now_ms);

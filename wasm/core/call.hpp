@@ -130,7 +130,9 @@ class Call {
  private:
   // ---- states: named by what they wait for ----
   struct Starting {};
-  struct AwaitingReservation {};
+  struct AwaitingReservation {
+    std::int64_t deadline_ms = 0;  // the request's deadline: a ledger that never answers must not hang the call
+  };
   struct AwaitingUpstream {
     int attempt = 0;
     std::size_t candidate = 0;
@@ -148,6 +150,7 @@ class Call {
     std::size_t candidate = 0;
     std::int64_t sent_ms = 0;
     std::int64_t idle_deadline_ms = 0;  // no bytes for a whole attempt timeout ends the stream
+    bool fed_since_deadline = false;    // feed() has no clock: bytes since the deadline was set re-arm it
     std::unique_ptr<providers::StreamTranslator> stream;
     std::size_t stream_bytes = 0;
   };
@@ -176,6 +179,7 @@ class Call {
   void on_refused(const BudgetRefused& e);
   std::int64_t worst_case_micro_usd_of_plan() const;
 
+  void feed_attempt(int attempt, std::string_view bytes);
   void feed_stream(AwaitingUpstream& awaiting, std::string_view bytes);
   void feed_stream(Streaming& streaming, std::string_view bytes);
   void begin_streaming(AwaitingUpstream& awaiting, std::string first_bytes);
@@ -223,6 +227,7 @@ class Call {
   int attempts_sent_ = 0;
   std::int64_t started_ms_ = 0;
   std::int64_t last_event_ms_ = 0;  // feed() carries no time: failures found there use this
+  bool in_feed_ = false;            // inside feed(): the real time is unknown, at or after last_event_ms_
   std::optional<std::int64_t> shortest_retry_after_ms_;
   std::optional<Error> untranslatable_;     // why the last skipped target could not take the request
   std::optional<AwaitingUpstream> hedge_;   // a second attempt racing the one in state_ (hedge_after_ms)

@@ -82,8 +82,11 @@ void parse_target(const json& value, const std::string& path, const Target& defa
   if (!split_provider_model(*text, out.provider, out.model)) {
     return check.problem(model_path, "must be \"provider/model\", e.g. \"openai/gpt-4o-mini\"");
   }
-  if (providers::find(out.provider) == nullptr) {
+  const providers::Provider* provider = providers::find(out.provider);
+  if (provider == nullptr) {
     check.problem(model_path, "unknown provider '" + out.provider + "' (supported: " + providers::supported_list() + ")");
+  } else if (provider->model_problem != nullptr) {
+    if (std::string problem = provider->model_problem(out.model); !problem.empty()) check.problem(model_path, problem);
   }
 }
 

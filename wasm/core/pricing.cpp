@@ -4,12 +4,6 @@
 
 namespace llmroute {
 
-namespace {
-
-std::int64_t clamp_tokens(std::int64_t tokens) { return std::clamp<std::int64_t>(tokens, 0, kMaxPricedTokens); }
-
-}  // namespace
-
 const Rates& rates_for(const ModelPrice& price, std::int64_t prompt_tokens, std::string* rate_set) {
   const Rates* rates = &price.base;
   std::int64_t threshold = -1;
@@ -24,12 +18,12 @@ const Rates& rates_for(const ModelPrice& price, std::int64_t prompt_tokens, std:
 }
 
 std::int64_t cost_micro_usd(const Usage& usage, const Rates& rates) {
-  const std::int64_t prompt = clamp_tokens(usage.prompt_tokens);
-  const std::int64_t cached = std::min(clamp_tokens(usage.cached_prompt_tokens), prompt);
-  const std::int64_t written = std::min(clamp_tokens(usage.cache_write_prompt_tokens), prompt - cached);
-  const std::int64_t written_1h = std::min(clamp_tokens(usage.cache_write_1h_prompt_tokens), written);
+  const std::int64_t prompt = clamp_token_count(usage.prompt_tokens);
+  const std::int64_t cached = std::min(clamp_token_count(usage.cached_prompt_tokens), prompt);
+  const std::int64_t written = std::min(clamp_token_count(usage.cache_write_prompt_tokens), prompt - cached);
+  const std::int64_t written_1h = std::min(clamp_token_count(usage.cache_write_1h_prompt_tokens), written);
   const std::int64_t uncached = prompt - cached - written;
-  const std::int64_t completion = clamp_tokens(usage.completion_tokens);
+  const std::int64_t completion = clamp_token_count(usage.completion_tokens);
 
   // tokens x rate can reach 1e9 x 1e11, past int64, so each product is split into whole
   // micro-dollars and a remainder in 10^-12 dollars; only the final sum is rounded.

@@ -70,9 +70,9 @@ struct Cost {
   std::string rate_set{};  // "base" or "above_<N>": which rates were used
 };
 
-// Largest token count we price; larger usage is refused as implausible, which also keeps
-// tokens x rate inside int64.
-inline constexpr std::int64_t kMaxPricedTokens = 1'000'000'000;
+// Largest token count we price (the largest count read from any provider): larger counts are
+// priced as this many, which also keeps tokens x rate inside int64.
+inline constexpr std::int64_t kMaxPricedTokens = kMaxTokenCount;
 // Largest rate accepted: USD 100,000 per million tokens.
 inline constexpr std::int64_t kMaxRatePerMtok = 100'000'000'000;
 

@@ -270,9 +270,15 @@ std::optional<Error> Router::expand(const std::string& name, const ClientKey& ke
     return Error{ErrorKind::Client, 403, "invalid_request_error", "model_not_allowed",
                  "provider/model requests are turned off in this llmroute's config; use a configured route", "model"};
   }
-  if (providers::find(target.provider) == nullptr) {
+  const providers::Provider* provider = providers::find(target.provider);
+  if (provider == nullptr) {
     return Error{ErrorKind::Client, 404, "invalid_request_error", "model_not_found",
                  "unknown provider '" + target.provider + "' (supported: " + providers::supported_list() + ")", "model"};
+  }
+  if (provider->model_problem != nullptr) {
+    if (std::string problem = provider->model_problem(target.model); !problem.empty()) {
+      return Error{ErrorKind::Client, 400, "invalid_request_error", "model_not_found", std::move(problem), "model"};
+    }
   }
   if (!key.may_use_model(name)) {
     return Error{ErrorKind::Client, 403, "permission_error", "model_not_allowed",

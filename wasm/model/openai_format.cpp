@@ -64,13 +64,20 @@ std::string completion_json(const Completion& c) {
   return out;
 }
 
+std::string_view clip_id(std::string_view text) {
+  if (text.size() <= kMaxIdBytes) return text;
+  std::size_t end = kMaxIdBytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0u) == 0x80u) --end;  // not inside a character
+  return text.substr(0, end);
+}
+
 void ChunkWriter::start(std::string id, std::string model, std::int64_t created_s) {
   prefix_ = "data: {\"id\":";
-  append_json_string(prefix_, id);
+  append_json_string(prefix_, clip_id(id));
   prefix_ += ",\"object\":\"chat.completion.chunk\",\"created\":";
   append_int(prefix_, created_s);
   prefix_ += ",\"model\":";
-  append_json_string(prefix_, model);
+  append_json_string(prefix_, clip_id(model));
   prefix_ += ",\"choices\":[";
   started_ = true;
 }

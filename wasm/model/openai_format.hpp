@@ -2,6 +2,7 @@
 // for providers that speak another API. One writer, so every translated answer has the same shape.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -35,7 +36,15 @@ std::string completion_json(const Completion& completion);
 // {"prompt_tokens":..,"completion_tokens":..,"total_tokens":..,"prompt_tokens_details":{..},"completion_tokens_details":{..}}
 std::string usage_json(const Usage& usage);
 
-// Writes the chunk events of one streamed answer.
+// The longest id or model name repeated in every chunk of a stream (real ones are under 100 bytes).
+// A stream names them once and every chunk repeats them: uncapped, a provider's megabyte id times
+// ten thousand tiny deltas would make gigabytes for the client.
+inline constexpr std::size_t kMaxIdBytes = 256;
+
+// `text` cut to at most kMaxIdBytes, at a UTF-8 character boundary.
+std::string_view clip_id(std::string_view text);
+
+// Writes the chunk events of one streamed answer; the id and model are clipped with clip_id.
 class ChunkWriter {
  public:
   void start(std::string id, std::string model, std::int64_t created_s);

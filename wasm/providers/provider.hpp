@@ -165,6 +165,10 @@ struct Provider {
   Result<Answer> (*parse_answer)(std::string_view body, const AnswerContext& context);
   UpstreamError (*parse_error)(int status, std::string_view body);
   std::unique_ptr<StreamTranslator> (*new_stream)(const StreamOptions& options);
+  // Why `model` (the part after "provider/") can never be a target of this provider, or empty.
+  // Checked when the config is loaded, so a bad target is a config problem, not a 500 later; null
+  // when the provider takes any model name.
+  std::string (*model_problem)(std::string_view model) = nullptr;
 
   // Whether the core signs this provider's requests (with the environment's AWS credentials)
   // rather than the Worker putting a key in a header.

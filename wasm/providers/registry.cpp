@@ -43,7 +43,7 @@ constexpr Provider kProviders[] = {
     {"perplexity-ai", "PERPLEXITY_API_KEY", "authorization", "Bearer ", build_request_for<perplexity::kDialect>,
      parse_answer_for<perplexity::kDialect>, openai::parse_error, new_stream_for<perplexity::kDialect>},
     {"azure-openai", "AZURE_OPENAI_API_KEY", "api-key", "", azure_openai::build_request, parse_answer_for<azure_openai::kDialect>,
-     openai::parse_error, new_stream_for<azure_openai::kDialect>},
+     openai::parse_error, new_stream_for<azure_openai::kDialect>, azure_openai::target_problem},
     {"workers-ai", "WORKERS_AI_API_TOKEN", "authorization", "Bearer ", build_request_for<workers_ai::kDialect>,
      parse_answer_for<workers_ai::kDialect>, openai::parse_error, new_stream_for<workers_ai::kDialect>},
     {"cohere", "COHERE_API_KEY", "authorization", "Bearer ", cohere::build_request, cohere::parse_answer, cohere::parse_error,

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "util/utf8.hpp"
+
 namespace llmroute {
 
 namespace {
@@ -32,8 +34,14 @@ int max_nesting(std::string_view text, int limit) {
 
 JsonParseStatus parse_json(std::string_view text, json& out, int max_depth) {
   if (max_nesting(text, max_depth) > max_depth) return JsonParseStatus::TooDeep;
+  if (text.find('\0') != std::string_view::npos) return JsonParseStatus::Malformed;
   out = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   return out.is_discarded() ? JsonParseStatus::Malformed : JsonParseStatus::Ok;
+}
+
+bool is_json_text(std::string_view text, int max_depth) {
+  if (max_nesting(text, max_depth) > max_depth || text.find('\0') != std::string_view::npos) return false;
+  return json::accept(text.begin(), text.end());  // its lexer refuses ill-formed UTF-8 too
 }
 
 std::string to_json_text(const json& value) {
@@ -48,6 +56,18 @@ void append_json_string(std::string& out, std::string_view text) {
   std::size_t run_start = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      // Upstream bytes need not be UTF-8; a JSON text must be (and the Worker decodes it).
+      std::size_t invalid = 0;
+      if (const std::size_t length = utf8_sequence_length(text, i, &invalid)) {
+        i += length - 1;
+        continue;
+      }
+      out.append(text.data() + run_start, i - run_start).append(kReplacementCharacter);
+      i += invalid - 1;
+      run_start = i + 1;
+      continue;
+    }
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(text.data() + run_start, i - run_start);
     run_start = i + 1;

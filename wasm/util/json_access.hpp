@@ -19,13 +19,20 @@ inline constexpr int kDefaultMaxJsonDepth = 64;
 
 enum class JsonParseStatus { Ok, Malformed, TooDeep };
 
-// Parses `text` into `out` without throwing. Depth is checked first with a flat scan.
+// Parses `text` into `out` without throwing. Depth is checked first with a flat scan. A NUL byte
+// anywhere is Malformed (JSON has none, and nlohmann would stop reading at it, silently ignoring
+// whatever follows).
 JsonParseStatus parse_json(std::string_view text, json& out, int max_depth = kDefaultMaxJsonDepth);
+
+// Whether `text` is one JSON document in UTF-8, under the same rules, without building it: for
+// text relayed as it came.
+bool is_json_text(std::string_view text, int max_depth = kDefaultMaxJsonDepth);
 
 // Serialises without ever throwing: invalid UTF-8 (say, from a truncated string) is replaced.
 std::string to_json_text(const json& value);
 
-// Appends `text` as a JSON string literal (quotes included) to `out`.
+// Appends `text` as a JSON string literal (quotes included) to `out`. Ill-formed UTF-8 becomes
+// U+FFFD, so what is written is always a valid JSON text, whatever bytes came in.
 void append_json_string(std::string& out, std::string_view text);
 
 inline const json* find(const json& obj, std::string_view key) {

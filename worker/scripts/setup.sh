@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-packages=(cmake g++ clang emscripten nlohmann-json3-dev libgtest-dev libbenchmark-dev)
+# libclang-rt-14-dev: clang's sanitizer and libFuzzer runtimes (tests/fuzz/run.sh).
+packages=(cmake g++ clang libclang-rt-14-dev emscripten nlohmann-json3-dev libgtest-dev libbenchmark-dev)
 # Debian's chromium, driven by playwright-core in tests/worker/dashboard.test.mjs (no browser download).
 [ "${LLMROUTE_SKIP_BROWSER:-0}" = "1" ] || packages+=(chromium)
 missing=()

@@ -3,21 +3,15 @@
 
 namespace llmroute::providers::anthropic {
 
-namespace {
-
-std::int64_t count(const json& obj, std::string_view key) { return find_int64(obj, key).value_or(0); }
-
-}  // namespace
-
 bool read_usage(const json& usage, Usage& out) {
   if (!usage.is_object()) return false;
-  const auto input = find_int64(usage, "input_tokens");
-  const auto output = find_int64(usage, "output_tokens");
+  const auto input = find_token_count(usage, "input_tokens");
+  const auto output = find_token_count(usage, "output_tokens");
   if (!input || !output) return false;
-  out.cached_prompt_tokens = count(usage, "cache_read_input_tokens");
-  out.cache_write_prompt_tokens = count(usage, "cache_creation_input_tokens");
+  out.cached_prompt_tokens = token_count(usage, "cache_read_input_tokens");
+  out.cache_write_prompt_tokens = token_count(usage, "cache_creation_input_tokens");
   if (const json* creation = find_object(usage, "cache_creation")) {
-    out.cache_write_1h_prompt_tokens = count(*creation, "ephemeral_1h_input_tokens");  // priced apart from 5-minute writes
+    out.cache_write_1h_prompt_tokens = token_count(*creation, "ephemeral_1h_input_tokens");  // priced apart from 5-minute writes
   }
   // Anthropic's input_tokens is only the uncached part: reads and writes are added back in.
   out.prompt_tokens = *input + out.cached_prompt_tokens + out.cache_write_prompt_tokens;

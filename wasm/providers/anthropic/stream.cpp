@@ -66,11 +66,11 @@ class AnthropicStream final : public SseStreamTranslator {
       if (const std::string* stop = delta ? find_string(*delta, "stop_reason") : nullptr) stop_reason_ = *stop;
       if (const json* usage = find_object(data, "usage")) {
         // The final count of output tokens (newer answers repeat the input counts too).
-        if (auto output = find_int64(*usage, "output_tokens")) {
+        if (auto output = find_token_count(*usage, "output_tokens")) {
           usage_.completion_tokens = *output;
           has_usage_ = started_with_usage_ || has_usage_;
         }
-        if (find_int64(*usage, "input_tokens")) has_usage_ = read_usage(*usage, usage_) || has_usage_;
+        if (find_token_count(*usage, "input_tokens")) has_usage_ = read_usage(*usage, usage_) || has_usage_;
       }
     } else if (kind == "message_stop") {
       ensure_started();

@@ -25,14 +25,22 @@ constexpr openai::Dialect kDialect{
     .path = "/chat/completions",
 };
 
-Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view target, const RequestContext& context) {
+std::string target_problem(std::string_view target) {
   const auto slash = target.find('/');
   const std::string_view resource = target.substr(0, slash);
   const std::string_view deployment = slash == std::string_view::npos ? std::string_view() : target.substr(slash + 1);
-  if (!is_name(resource) || !is_name(deployment)) {
-    return Error{ErrorKind::Config, 500, "server_error", "invalid_target",
-                 "an azure-openai target must be azure-openai/{resource}/{deployment}, got azure-openai/" + std::string(target), {}};
+  if (is_name(resource) && is_name(deployment)) return {};
+  return "an azure-openai target must be azure-openai/{resource}/{deployment}, got azure-openai/" + std::string(target);
+}
+
+Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view target, const RequestContext& context) {
+  // Config targets were checked when the config was loaded; this guards any other caller.
+  if (std::string problem = target_problem(target); !problem.empty()) {
+    return Error{ErrorKind::Config, 500, "server_error", "invalid_target", std::move(problem), {}};
   }
+  const auto slash = target.find('/');
+  const std::string_view resource = target.substr(0, slash);
+  const std::string_view deployment = target.substr(slash + 1);
   auto built = openai::build_request(request, deployment, context, kDialect);
   if (built) {
     built->path = "/" + std::string(resource) + "/" + std::string(deployment) + std::string(kDialect.path) +

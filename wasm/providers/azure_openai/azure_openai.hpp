@@ -9,6 +9,9 @@ namespace llmroute::providers::azure_openai {
 extern const openai::Dialect kDialect;
 
 // `target` is "{resource}/{deployment}"; the deployment, not the body's model, selects the model.
+// Why `target` is not "{resource}/{deployment}", or empty (the registry's model_problem).
+std::string target_problem(std::string_view target);
+
 Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view target, const RequestContext& context = {});
 
 // The GA version with stream_options (usage in streams) and max_completion_tokens.

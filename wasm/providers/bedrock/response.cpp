@@ -5,19 +5,17 @@ namespace llmroute::providers::bedrock {
 
 namespace {
 
-std::int64_t count(const json& obj, std::string_view key) { return find_int64(obj, key).value_or(0); }
-
 bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 
 bool read_usage(const json& usage, Usage& out) {
   if (!usage.is_object()) return false;
-  const auto input = find_int64(usage, "inputTokens");
-  const auto output = find_int64(usage, "outputTokens");
+  const auto input = find_token_count(usage, "inputTokens");
+  const auto output = find_token_count(usage, "outputTokens");
   if (!input || !output) return false;
-  out.cached_prompt_tokens = count(usage, "cacheReadInputTokens");
-  out.cache_write_prompt_tokens = count(usage, "cacheWriteInputTokens");
+  out.cached_prompt_tokens = token_count(usage, "cacheReadInputTokens");
+  out.cache_write_prompt_tokens = token_count(usage, "cacheWriteInputTokens");
   // As on Anthropic, inputTokens is only the uncached part: reads and writes are added back in.
   out.prompt_tokens = *input + out.cached_prompt_tokens + out.cache_write_prompt_tokens;
   out.completion_tokens = *output;  // reasoning is inside outputTokens and not counted apart

@@ -8,18 +8,18 @@ namespace llmroute::providers::cohere {
 bool read_usage(const json& usage, Usage& out) {
   if (!usage.is_object()) return false;
   const json* counts = find_object(usage, "billed_units");
-  if (counts == nullptr || (!find_int64(*counts, "input_tokens") && !find_int64(*counts, "output_tokens"))) {
+  if (counts == nullptr || (!find_token_count(*counts, "input_tokens") && !find_token_count(*counts, "output_tokens"))) {
     counts = find_object(usage, "tokens");
   }
   if (counts == nullptr) return false;
-  const auto input = find_int64(*counts, "input_tokens");
-  const auto output = find_int64(*counts, "output_tokens");
+  const auto input = find_token_count(*counts, "input_tokens");
+  const auto output = find_token_count(*counts, "output_tokens");
   if (!input && !output) return false;
   out.prompt_tokens = input.value_or(0);
   out.completion_tokens = output.value_or(0);
   // Cache hits are counted against what the model processed, which can exceed the billed input:
   // ours must stay a part of prompt_tokens.
-  out.cached_prompt_tokens = std::min(find_int64(usage, "cached_tokens").value_or(0), out.prompt_tokens);
+  out.cached_prompt_tokens = std::min(token_count(usage, "cached_tokens"), out.prompt_tokens);
   out.cache_write_prompt_tokens = 0;
   out.reasoning_tokens = 0;  // Cohere does not count thinking apart
   return true;

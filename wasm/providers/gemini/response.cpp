@@ -19,8 +19,6 @@ constexpr std::array<std::string_view, 8> kFilterReasons = {"SAFETY", "RECITATIO
 constexpr std::array<std::string_view, 3> kFailedCallReasons = {"MALFORMED_FUNCTION_CALL", "UNEXPECTED_TOOL_CALL",
                                                                 "TOO_MANY_TOOL_CALLS"};
 
-std::int64_t count(const json& obj, std::string_view key) { return find_int64(obj, key).value_or(0); }
-
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 template <std::size_t N>
@@ -75,14 +73,14 @@ std::string lower(std::string_view text) {
 
 bool read_usage(const json& usage_metadata, Usage& out) {
   if (!usage_metadata.is_object()) return false;
-  const auto prompt = find_int64(usage_metadata, "promptTokenCount");
+  const auto prompt = find_token_count(usage_metadata, "promptTokenCount");
   if (!prompt) return false;
-  const std::int64_t thoughts = count(usage_metadata, "thoughtsTokenCount");
+  const std::int64_t thoughts = token_count(usage_metadata, "thoughtsTokenCount");
   // Prompts of built-in tools (search, code execution) are input counted beside promptTokenCount.
-  out.prompt_tokens = *prompt + count(usage_metadata, "toolUsePromptTokenCount");
-  out.cached_prompt_tokens = count(usage_metadata, "cachedContentTokenCount");  // inside promptTokenCount
+  out.prompt_tokens = *prompt + token_count(usage_metadata, "toolUsePromptTokenCount");
+  out.cached_prompt_tokens = token_count(usage_metadata, "cachedContentTokenCount");  // inside promptTokenCount
   out.cache_write_prompt_tokens = 0;  // Gemini charges no cache writes inside a request
-  out.completion_tokens = count(usage_metadata, "candidatesTokenCount") + thoughts;
+  out.completion_tokens = token_count(usage_metadata, "candidatesTokenCount") + thoughts;
   out.reasoning_tokens = thoughts;
   return true;
 }

@@ -8,8 +8,6 @@ namespace llmroute::providers::openai {
 
 namespace {
 
-std::int64_t count(const json& obj, std::string_view key) { return find_int64(obj, key).value_or(0); }
-
 Error failed(const Dialect& dialect, std::string_view reason) {
   return Error{ErrorKind::Upstream, 502, "upstream_error", "provider_error",
                std::string(dialect.provider) + " ended the answer with finish_reason '" + std::string(reason) + "'", {}};
@@ -52,20 +50,20 @@ std::optional<std::string> envelope_failure(const json& doc) {
 
 bool read_usage(const json& usage, Usage& out, const Dialect& dialect) {
   if (!usage.is_object()) return false;
-  const auto prompt = find_int64(usage, "prompt_tokens");
-  const auto completion = find_int64(usage, "completion_tokens");
+  const auto prompt = find_token_count(usage, "prompt_tokens");
+  const auto completion = find_token_count(usage, "completion_tokens");
   if (!prompt || !completion) return false;
   out = Usage{};
   out.prompt_tokens = *prompt;
   out.completion_tokens = *completion;
   // DeepSeek's own name for cache hits (newer answers repeat them in prompt_tokens_details).
-  out.cached_prompt_tokens = count(usage, "prompt_cache_hit_tokens");
+  out.cached_prompt_tokens = token_count(usage, "prompt_cache_hit_tokens");
   if (const json* details = find_object(usage, "prompt_tokens_details")) {
-    if (auto cached = find_int64(*details, "cached_tokens")) out.cached_prompt_tokens = *cached;
-    out.cache_write_prompt_tokens = count(*details, "cache_write_tokens");
+    if (auto cached = find_token_count(*details, "cached_tokens")) out.cached_prompt_tokens = *cached;
+    out.cache_write_prompt_tokens = token_count(*details, "cache_write_tokens");
   }
   if (const json* details = find_object(usage, "completion_tokens_details")) {
-    out.reasoning_tokens = count(*details, "reasoning_tokens");
+    out.reasoning_tokens = token_count(*details, "reasoning_tokens");
   }
   if (dialect.reasoning_outside_completion) out.completion_tokens += out.reasoning_tokens;
   return true;

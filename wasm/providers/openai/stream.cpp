@@ -28,7 +28,9 @@ bool may_carry_usage(std::string_view data) {
 }
 
 // OpenAI's own stream is already what the client wants: events are re-framed as they come, and
-// only read when they may carry usage or an error.
+// only read when they may carry usage or an error. Each is still checked to be one JSON object in
+// UTF-8 (a syntax check, no document is built): what the client gets must be a chunk, whatever
+// broken bytes a proxy or a truncation put in the stream.
 class VerbatimStream final : public SseStreamTranslator {
  public:
   explicit VerbatimStream(const StreamOptions& options) : options_(options) {}
@@ -37,6 +39,11 @@ class VerbatimStream final : public SseStreamTranslator {
   void take(const SseEvent& event, std::string& out) override {
     if (event.data == "[DONE]") {
       complete_ = true;
+      return;
+    }
+    const auto first = event.data.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos || event.data[first] != '{' || !is_json_text(event.data)) {
+      error_ = malformed_stream();
       return;
     }
     // The "usage":null OpenAI writes on every chunk but the last is not relayed to a client that
@@ -147,8 +154,8 @@ class DialectStream final : public SseStreamTranslator {
       const std::string* id = find_string(chunk, "id");
       const std::string* model = find_string(chunk, "model");
       writer_.start(id ? *id : "", model ? *model : "", find_int64(chunk, "created").value_or(options_.now_ms / 1000));
-      id_ = id ? *id : "";
-      model_ = model ? *model : "";
+      id_ = openai_format::clip_id(id ? *id : "");  // repeated in every chunk that leaves them out
+      model_ = openai_format::clip_id(model ? *model : "");
     }
     const std::string* object = find_string(chunk, "object");
     const bool last = object != nullptr && *object == "chat.completion.done";  // Perplexity's final chunk
