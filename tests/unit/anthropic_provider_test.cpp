@@ -293,3 +293,20 @@ TEST(AnthropicStream, AHugeIdIsClippedNotRepeatedInEveryChunk) {
   EXPECT_LE(model.size(), openai_format::kMaxIdBytes);
   EXPECT_EQ(model.rfind("m\xC3\xA9x", 0), 0u);
 }
+
+TEST(ProviderRequests, AToolsStrictFlagWithoutASwitchIsListedAsDropped) {
+  for (const char* name : {"anthropic", "google-ai-studio", "aws-bedrock"}) {
+    const Provider* p = providers::find(name);
+    ASSERT_NE(p, nullptr) << name;
+    RequestContext context;
+    const AwsCredentials credentials{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
+    context.aws_credentials = &credentials;
+    const std::string model = std::string(name) == "aws-bedrock" ? "us-east-1/anthropic.claude-x" : "m";
+    auto request = parse_chat_request(R"({"model":"m","messages":[{"role":"user","content":"hi"}],
+      "tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"},"strict":true}}]})", {});
+    ASSERT_TRUE(request);
+    auto built = p->build_request(*request, model, context);
+    ASSERT_TRUE(built) << name << ": " << built.error().message;
+    EXPECT_NE(std::find(built->dropped.begin(), built->dropped.end(), "tools.function.strict"), built->dropped.end()) << name;
+  }
+}

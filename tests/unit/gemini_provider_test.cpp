@@ -292,7 +292,7 @@ TEST(GeminiRequest, HistoryToolCallsImagesAndSettings) {
   EXPECT_EQ(sent["generationConfig"], json::parse(R"({"maxOutputTokens":300,"temperature":0.5,"topP":0.9,"stopSequences":["END"],
     "seed":7,"presencePenalty":0.25,"frequencyPenalty":-0.5,"responseMimeType":"application/json",
     "responseJsonSchema":{"type":"object","properties":{"a":{"type":["string","null"]}},"required":["a"],"additionalProperties":false}})"));
-  EXPECT_EQ(built.dropped, (std::vector<std::string>{"tools.function.strict", "logit_bias", "parallel_tool_calls", "user"}));
+  EXPECT_EQ(built.dropped, (std::vector<std::string>{"logit_bias", "parallel_tool_calls", "user", "tools.function.strict"}));
   EXPECT_EQ(built.headers, (std::vector<Header>{{"content-type", "application/json"}}));
 }
 

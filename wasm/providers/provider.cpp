@@ -29,4 +29,16 @@ std::optional<Error> refuse_unmappable(const json& body, std::string_view provid
   return std::nullopt;
 }
 
+void list_dropped_tool_strict(const json& body, std::vector<std::string>& dropped) {
+  const json* tools = find_array(body, "tools");
+  if (tools == nullptr) return;
+  for (const json& tool : *tools) {
+    const json* function = find_object(tool, "function");
+    if (function != nullptr && find(*function, "strict") != nullptr) {
+      dropped.emplace_back("tools.function.strict");
+      return;
+    }
+  }
+}
+
 }  // namespace llmroute::providers

@@ -57,6 +57,10 @@ std::vector<std::string> unhandled_fields(const json& body, const std::array<std
   return out;
 }
 
+// Lists "tools.function.strict" as dropped when a tool sets it: providers without the switch hold
+// calls to the declared schema as they see fit, and the client should know its flag went nowhere.
+void list_dropped_tool_strict(const json& body, std::vector<std::string>& dropped);
+
 // What a provider with one choice and no token steering cannot be asked without changing the
 // answer: n other than 1, a non-empty logit_bias. Refused before any call, naming the provider;
 // nullopt when the request asks for neither.

@@ -156,6 +156,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
   out.headers.emplace_back("content-type", "application/json");
   out.headers.emplace_back("anthropic-version", std::string(kApiVersion));
   out.dropped = unhandled_fields(in, kHandled);
+  list_dropped_tool_strict(in, out.dropped);
   out.body = to_json_text(body);
   return out;
 }

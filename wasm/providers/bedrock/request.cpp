@@ -209,6 +209,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
     for (auto& header : sign_sigv4(to_sign, *context.aws_credentials).headers) out.headers.push_back(std::move(header));
   }
   out.dropped = unhandled_fields(in, kHandled);
+  list_dropped_tool_strict(in, out.dropped);
   return out;
 }
 

@@ -156,9 +156,8 @@ json function_response(const std::string& text) {
   return {{"output", text}};
 }
 
-Result<json> translate_tools(const json& tools, std::vector<std::string>& dropped) {
+Result<json> translate_tools(const json& tools) {
   json declarations = json::array();
-  bool strict_dropped = false;
   for (std::size_t i = 0; i < tools.size(); ++i) {
     const std::string at = "tools[" + std::to_string(i) + "]";
     const std::string* type = find_string(tools[i], "type");
@@ -171,11 +170,6 @@ Result<json> translate_tools(const json& tools, std::vector<std::string>& droppe
     // JSON Schema as the client wrote it: parametersJsonSchema takes it whole, where `parameters`
     // takes only an OpenAPI subset (no additionalProperties, no type lists).
     if (const json* parameters = find_object(*function, "parameters")) declaration["parametersJsonSchema"] = *parameters;
-    // Gemini holds every call to its declaration anyway; there is no switch for it.
-    if (find(*function, "strict") != nullptr && !strict_dropped) {
-      dropped.emplace_back("tools.function.strict");
-      strict_dropped = true;
-    }
     declarations.push_back(std::move(declaration));
   }
   return json::array({{{"functionDeclarations", std::move(declarations)}}});
@@ -324,7 +318,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
   if (!system.empty()) body["systemInstruction"] = {{"parts", std::move(system)}};
 
   if (const json* tools = find_array(in, "tools"); tools != nullptr && !tools->empty()) {
-    auto translated = translate_tools(*tools, out.dropped);
+    auto translated = translate_tools(*tools);
     if (!translated) return translated.take_error();
     body["tools"] = std::move(*translated);
   }
@@ -341,6 +335,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
              (request.stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
   out.headers.emplace_back("content-type", "application/json");
   for (std::string& name : unhandled_fields(in, kHandled)) out.dropped.push_back(std::move(name));
+  list_dropped_tool_strict(in, out.dropped);  // Gemini holds every call to its declaration; no switch
   out.body = to_json_text(body);
   return out;
 }
