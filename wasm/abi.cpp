@@ -330,7 +330,7 @@ Result<core::Event> parse_event(std::string_view text) {
 
 // ---- the exported operations ---------------------------------------------------------------------
 
-std::int32_t router_new(std::string_view text) {
+LLMROUTE_SIZE_OVER_SPEED std::int32_t router_new(std::string_view text) {
   json doc;
   switch (parse_json(text, doc)) {
     case JsonParseStatus::Ok: break;
@@ -376,7 +376,7 @@ std::int32_t router_authenticate(std::int32_t router_handle, std::string_view ap
   return LLMROUTE_OK;
 }
 
-std::int32_t what_if(const core::Router& router, const json& query) {
+LLMROUTE_SIZE_OVER_SPEED std::int32_t what_if(const core::Router& router, const json& query) {
   const std::string* route_name = find_string(query, "route");
   if (route_name == nullptr) return set_error(LLMROUTE_ERR_INVALID, client_error("'route' must be a route name", "route", "invalid_value", 400));
   const auto route = router.config().routes.find(*route_name);
@@ -434,7 +434,7 @@ std::int32_t what_if(const core::Router& router, const json& query) {
   return LLMROUTE_OK;
 }
 
-std::int32_t router_query(std::int32_t router_handle, std::string_view text) {
+LLMROUTE_SIZE_OVER_SPEED std::int32_t router_query(std::int32_t router_handle, std::string_view text) {
   const auto* router = g_routers.get(router_handle);
   if (router == nullptr) return bad_handle("router");
   json query;
@@ -502,7 +502,7 @@ std::int32_t call_new(std::int32_t router_handle, std::string_view meta_text, st
   return handle;
 }
 
-std::int32_t router_health(std::int32_t router_handle, std::string_view text) {
+LLMROUTE_SIZE_OVER_SPEED std::int32_t router_health(std::int32_t router_handle, std::string_view text) {
   const auto* router = g_routers.get(router_handle);
   if (router == nullptr) return bad_handle("router");
   json doc;
@@ -545,7 +545,7 @@ using namespace llmroute;
 LLMROUTE_EXPORT(llmroute_abi_version) std::uint32_t llmroute_abi_version(void) noexcept { return LLMROUTE_ABI_VERSION; }
 LLMROUTE_EXPORT(llmroute_alloc) void* llmroute_alloc(std::size_t size) noexcept { return std::malloc(size == 0 ? 1 : size); }
 LLMROUTE_EXPORT(llmroute_free) void llmroute_free(void* ptr) noexcept { std::free(ptr); }
-LLMROUTE_EXPORT(llmroute_router_new) std::int32_t llmroute_router_new(const char* json_text, std::size_t len) noexcept {
+LLMROUTE_EXPORT(llmroute_router_new) LLMROUTE_SIZE_OVER_SPEED std::int32_t llmroute_router_new(const char* json_text, std::size_t len) noexcept {
   if (json_text == nullptr && len > 0) return bad_input(LLMROUTE_ERR_BAD_JSON, "null input");
   return router_new(view(json_text, len));
 }
@@ -555,12 +555,12 @@ std::int32_t llmroute_router_authenticate(std::int32_t router, const char* api_k
   if (api_key == nullptr && len > 0) return bad_input(LLMROUTE_ERR_BAD_JSON, "null input");
   return router_authenticate(router, view(api_key, len));
 }
-LLMROUTE_EXPORT(llmroute_router_query)
+LLMROUTE_EXPORT(llmroute_router_query) LLMROUTE_SIZE_OVER_SPEED
 std::int32_t llmroute_router_query(std::int32_t router, const char* query, std::size_t len) noexcept {
   if (query == nullptr && len > 0) return bad_input(LLMROUTE_ERR_BAD_JSON, "null input");
   return router_query(router, view(query, len));
 }
-LLMROUTE_EXPORT(llmroute_router_health)
+LLMROUTE_EXPORT(llmroute_router_health) LLMROUTE_SIZE_OVER_SPEED
 std::int32_t llmroute_router_health(std::int32_t router, const char* args, std::size_t len) noexcept {
   if (args == nullptr && len > 0) return bad_input(LLMROUTE_ERR_BAD_JSON, "null input");
   return router_health(router, view(args, len));

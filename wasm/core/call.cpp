@@ -768,7 +768,8 @@ void Call::answer_client_error(AwaitingUpstream& awaiting, const providers::Upst
                                          "client_error", attempts_sent_, {}, {}, now_ms - started_ms_});
 }
 
-void Call::exhausted(std::int64_t now_ms, std::string_view why) {
+// Error path: size over speed.
+LLMROUTE_SIZE_OVER_SPEED void Call::exhausted(std::int64_t now_ms, std::string_view why) {
   if (attempts_sent_ == 0 && untranslatable_) {
     Error error = *untranslatable_;
     return finish(Respond{error.http_status, {{"content-type", "application/json"}}, openai_error_body(error)},

@@ -45,6 +45,14 @@ std::vector<std::size_t> weighted_order(const std::vector<Target>& targets, Pcg3
   return out;
 }
 
+// Not a template, so that the stable sort is instantiated once for both strategies (about 10 KB
+// of Wasm each).
+void sort_usable_first(std::vector<std::pair<std::int64_t, Candidate>>& keyed) {
+  std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
+    return std::make_pair(!a.second.skip_reason.empty(), a.first) < std::make_pair(!b.second.skip_reason.empty(), b.first);
+  });
+}
+
 // Sorts usable candidates by `key` (stable: ties keep their order), skipped ones after them all;
 // returns the usable ones as "label=<describe(key)>, ..." for the plan's decisions.
 template <typename Key, typename Describe>
@@ -54,9 +62,7 @@ std::string order_usable_by(std::vector<Candidate>& candidates, Key key, Describ
     const std::int64_t k = c.skip_reason.empty() ? key(c) : 0;
     keyed.emplace_back(k, std::move(c));
   }
-  std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
-    return std::make_pair(!a.second.skip_reason.empty(), a.first) < std::make_pair(!b.second.skip_reason.empty(), b.first);
-  });
+  sort_usable_first(keyed);
   std::string order;
   candidates.clear();
   for (auto& entry : keyed) {
@@ -84,7 +90,7 @@ bool matches(const RouteCondition& when, const ChatRequest& request, const Plan&
 
 }  // namespace
 
-std::shared_ptr<const Router> Router::create(const json& doc, std::vector<ConfigProblem>& problems) {
+LLMROUTE_SIZE_OVER_SPEED std::shared_ptr<const Router> Router::create(const json& doc, std::vector<ConfigProblem>& problems) {
   const json* config_doc = find(doc, "config");
   const json* env_doc = find(doc, "environment");
   if (config_doc == nullptr) problems.push_back({"config", "is required"});

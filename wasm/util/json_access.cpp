@@ -8,6 +8,12 @@
 
 namespace llmroute {
 
+const json* find(const json& obj, std::string_view key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
 namespace {
 
 // Deepest nesting of [ and { outside string literals. Malformed text is left to the parser.

@@ -10,6 +10,20 @@
 
 #include <nlohmann/json.hpp>
 
+// Size over speed for the functions of a region (not for the nlohmann templates they call, which
+// stay out of line at full speed): where nlohmann's object building, inlined at -O3 call after call,
+// made a function tens of KB of Wasm. For request builders and other code that runs once per call
+// or less. Clang only (the Wasm build); a no-op elsewhere.
+#if defined(__clang__)
+#define LLMROUTE_SIZE_OVER_SPEED_BEGIN _Pragma("clang attribute push(__attribute__((minsize)), apply_to = function)")
+#define LLMROUTE_SIZE_OVER_SPEED_END _Pragma("clang attribute pop")
+#define LLMROUTE_SIZE_OVER_SPEED __attribute__((minsize))
+#else
+#define LLMROUTE_SIZE_OVER_SPEED_BEGIN
+#define LLMROUTE_SIZE_OVER_SPEED_END
+#define LLMROUTE_SIZE_OVER_SPEED
+#endif
+
 namespace llmroute {
 
 using json = nlohmann::json;
@@ -35,11 +49,8 @@ std::string to_json_text(const json& value);
 // U+FFFD, so what is written is always a valid JSON text, whatever bytes came in.
 void append_json_string(std::string& out, std::string_view text);
 
-inline const json* find(const json& obj, std::string_view key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() ? nullptr : &*it;
-}
+// Out of line on purpose: the map lookup inlined at every call site cost tens of KB of Wasm.
+const json* find(const json& obj, std::string_view key);
 
 inline const std::string* find_string(const json& obj, std::string_view key) {
   const json* v = find(obj, key);

@@ -3,6 +3,8 @@
 #include "providers/anthropic/anthropic.hpp"
 #include "providers/content.hpp"
 
+LLMROUTE_SIZE_OVER_SPEED_BEGIN
+
 namespace llmroute::providers::anthropic {
 
 namespace {
@@ -162,3 +164,5 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
 }
 
 }  // namespace llmroute::providers::anthropic
+
+LLMROUTE_SIZE_OVER_SPEED_END

@@ -62,7 +62,8 @@ Result<Answer> parse_answer(std::string_view body, const AnswerContext& context)
   return translated_answer(completion);
 }
 
-UpstreamError parse_error(int status, std::string_view body) {
+// Error path: size over speed.
+LLMROUTE_SIZE_OVER_SPEED UpstreamError parse_error(int status, std::string_view body) {
   UpstreamError out;
   json doc;
   if (parse_json(body, doc) == JsonParseStatus::Ok) {

@@ -4,6 +4,8 @@
 #include "providers/bedrock/bedrock.hpp"
 #include "providers/content.hpp"
 
+LLMROUTE_SIZE_OVER_SPEED_BEGIN
+
 namespace llmroute::providers::bedrock {
 
 namespace {
@@ -214,3 +216,5 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
 }
 
 }  // namespace llmroute::providers::bedrock
+
+LLMROUTE_SIZE_OVER_SPEED_END

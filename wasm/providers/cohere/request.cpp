@@ -5,6 +5,8 @@
 #include "providers/cohere/cohere.hpp"
 #include "providers/content.hpp"
 
+LLMROUTE_SIZE_OVER_SPEED_BEGIN
+
 namespace llmroute::providers::cohere {
 
 namespace {
@@ -230,3 +232,5 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
 }
 
 }  // namespace llmroute::providers::cohere
+
+LLMROUTE_SIZE_OVER_SPEED_END

@@ -82,7 +82,8 @@ Result<Answer> parse_answer(std::string_view body, const AnswerContext& context)
   return translated_answer(completion);
 }
 
-UpstreamError parse_error(int status, std::string_view body) {
+// Error path: size over speed.
+LLMROUTE_SIZE_OVER_SPEED UpstreamError parse_error(int status, std::string_view body) {
   // {"id", "message"}: the status carries the kind of error.
   UpstreamError out;
   json doc;

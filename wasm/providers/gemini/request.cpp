@@ -4,6 +4,8 @@
 #include "providers/content.hpp"
 #include "providers/gemini/gemini.hpp"
 
+LLMROUTE_SIZE_OVER_SPEED_BEGIN
+
 namespace llmroute::providers::gemini {
 
 namespace {
@@ -341,3 +343,5 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
 }
 
 }  // namespace llmroute::providers::gemini
+
+LLMROUTE_SIZE_OVER_SPEED_END

@@ -92,7 +92,8 @@ std::optional<std::string_view> finish_reason(std::string_view reason, bool call
   return called_tools ? "tool_calls" : "stop";  // STOP, and OTHER, LANGUAGE, ...: the answer is what came
 }
 
-UpstreamError read_error(const json& error, int status) {
+// Error path: size over speed.
+LLMROUTE_SIZE_OVER_SPEED UpstreamError read_error(const json& error, int status) {
   UpstreamError out;
   if (const std::string* message = find_string(error, "message")) out.message = *message;
   if (out.message.empty()) out.message = "the provider answered HTTP " + std::to_string(status);
@@ -190,7 +191,8 @@ Result<Answer> parse_answer(std::string_view body, const AnswerContext& context)
   return translated_answer(completion);
 }
 
-UpstreamError parse_error(int status, std::string_view body) {
+// Error path: size over speed.
+LLMROUTE_SIZE_OVER_SPEED UpstreamError parse_error(int status, std::string_view body) {
   json doc;
   const json* error = nullptr;
   if (parse_json(body, doc) == JsonParseStatus::Ok) error = find_object(doc, "error");
