@@ -548,7 +548,7 @@ TEST(Call, OverridesThatWouldChangeRoutingAreRefusedWithAPath) {
 
 TEST(Call, RouteGatewaySettingsAndLogMetadataTravelWithEveryAttempt) {
   const char* config = R"({"routes":{"r":{"targets":["openai/gpt-4o-mini"],
-    "gateway":{"cache_ttl_s":300,"skip_cache":true,"collect_log_payload":false}}}})";
+    "gateway":{"cache_ttl_s":300,"skip_cache":true,"collect_log_payload":false,"request_timeout_ms":15000}}}})";
   CallDriver d(make_router(config), R"({"model":"r","messages":[{"role":"user","content":"x"}]})");
   const SendUpstream send = expect_send(d.start(), 1);
   auto value = [&](std::string_view name) {
@@ -559,6 +559,7 @@ TEST(Call, RouteGatewaySettingsAndLogMetadataTravelWithEveryAttempt) {
   EXPECT_EQ(value("cf-aig-skip-cache"), "true");
   EXPECT_EQ(value("cf-aig-collect-log-payload"), "false");
   EXPECT_EQ(value("cf-aig-collect-log"), "<absent>");
+  EXPECT_EQ(value("cf-aig-request-timeout"), "15000");
   const json metadata = json::parse(value("cf-aig-metadata"));
   EXPECT_EQ(metadata["llmroute_route"], "r");
   EXPECT_EQ(metadata["llmroute_key"], "test-key");

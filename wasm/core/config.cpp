@@ -274,7 +274,10 @@ void parse_route(const std::string& name, const json& value, const std::string& 
   check.only_known_keys(value, path, {"targets", "strategy", "rules", "last_resort", "hedge_after_ms", "deadline_ms", "budgets", "gateway"});
   if (const json* gateway = check.object(value, "gateway", path)) {
     const std::string at = key_path(path, "gateway");
-    check.only_known_keys(*gateway, at, {"cache_ttl_s", "skip_cache", "collect_log", "collect_log_payload"});
+    check.only_known_keys(*gateway, at, {"cache_ttl_s", "skip_cache", "collect_log", "collect_log_payload", "request_timeout_ms"});
+    std::int64_t request_timeout = 0;
+    check.integer(*gateway, "request_timeout_ms", at, 1, kMaxTimeoutMs, request_timeout);
+    if (request_timeout > 0) out.gateway_headers.emplace_back("cf-aig-request-timeout", std::to_string(request_timeout));
     std::int64_t ttl = 0;
     check.integer(*gateway, "cache_ttl_s", at, 60, 2'592'000, ttl);  // AI Gateway: at least a minute, at most a month
     if (ttl > 0) out.gateway_headers.emplace_back("cf-aig-cache-ttl", std::to_string(ttl));

@@ -71,7 +71,8 @@ struct Route {
   std::int64_t deadline_ms = 120000;  // bounds every attempt, retry and backoff of one request together
   std::vector<Budget> budgets{};      // spend limits of the route, whoever calls it
   // AI Gateway per-request settings for every attempt of this route (cf-aig-cache-ttl,
-  // cf-aig-skip-cache, cf-aig-collect-log, cf-aig-collect-log-payload), as header name and value.
+  // cf-aig-skip-cache, cf-aig-collect-log, cf-aig-collect-log-payload, cf-aig-request-timeout),
+  // as header name and value.
   std::vector<std::pair<std::string, std::string>> gateway_headers{};
 };
 
