@@ -527,6 +527,10 @@ TEST(CostConformancePerplexity, AnswerAndStream) {
     "choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"ok"}}]})", "answer");
   expect_same_usage(s.usage, a, "streamed vs answered");
   EXPECT_EQ(at_catalog("perplexity-ai", "sonar", a), 346);
+
+  // Cut before the finish chunk: the running totals seen so far are not the answer's usage.
+  const std::string upstream = sse_from_chunk_lines(lines, false);
+  expect_cut_reports_no_usage("perplexity-ai", cut_before(upstream, R"("finish_reason":"stop")"), "cut before the finish chunk");
 }
 
 // ---- xAI (grok) --------------------------------------------------------------------------------

@@ -136,14 +136,28 @@ class DialectStream final : public SseStreamTranslator {
     }
     Usage read;
     if (usage != nullptr && read_usage(*usage, read, dialect_)) {
-      // Perplexity repeats the running totals in every chunk: the last one counts.
+      // Perplexity repeats the running totals in every chunk: the last one counts, and it is the
+      // answer's usage only once the answer is finished (a finish_reason, a chunk of usage alone,
+      // or [DONE]). A stream cut before that has none, and is priced as an estimate.
       write_usage(*usage, read);
       usage_ = read;
-      has_usage_ = true;
+      usage_seen_ = true;
+      has_usage_ = has_usage_ || finishes(chunk);
       usage_json_ = to_json_text(*usage);
     }
     chunk.erase("usage");
     if (groq != chunk.end() && groq->is_object()) groq->erase("usage");
+  }
+
+  // Whether `chunk` ends the answer: no choices (a usage chunk, Workers AI's last) or a choice
+  // with a finish_reason.
+  static bool finishes(const json& chunk) {
+    const json* choices = find_array(chunk, "choices");
+    if (choices == nullptr || choices->empty()) return true;
+    for (const json& choice : *choices) {
+      if (const json* reason = find(choice, "finish_reason"); reason != nullptr && !reason->is_null()) return true;
+    }
+    return false;
   }
 
   void take_chunk(json& chunk, std::string& out) {
@@ -249,6 +263,7 @@ class DialectStream final : public SseStreamTranslator {
     // OpenRouter (as recorded) and Workers AI's own form can end without any finish_reason, which
     // OpenAI clients refuse: say how the answer ended.
     if (writer_.started() && !finished_) writer_.finish(out, tool_calls_seen_ ? "tool_calls" : "stop");
+    has_usage_ = has_usage_ || usage_seen_;  // OpenRouter (as recorded) puts its usage on a chunk without a finish_reason
     if (options_.include_usage && has_usage_) writer_.usage(out, usage_json_, options_.usage_members_for(usage_));
     complete_ = true;
   }
@@ -258,6 +273,7 @@ class DialectStream final : public SseStreamTranslator {
   openai_format::ChunkWriter writer_;
   std::string id_, model_;  // of the first chunk, for chunks that leave them out
   std::string usage_json_;  // the provider's usage object, in our convention
+  bool usage_seen_ = false;  // a usage object came, perhaps a running total of an unfinished answer
   std::map<std::pair<std::int64_t, std::int64_t>, SentToolCall> sent_tool_calls_;  // (choice, tool index) -> first fragment
   std::set<std::int64_t> started_choices_;  // choices whose first delta went out
   int native_tool_calls_ = 0;
