@@ -78,7 +78,8 @@ TEST(BudgetCall, AHedgingRouteReservesForTheTwoDearestCandidates) {
   const std::string request = R"({"model":"chat","max_tokens":1000,"messages":[{"role":"user","content":"hello there"}]})";
   CallDriver d(make_router(config.dump()), request, 7, budgeted());
   ASSERT_FALSE(d.error);
-  const ReserveBudget* reserve = find_action<ReserveBudget>(d.start());
+  const auto actions = d.start();
+  const ReserveBudget* reserve = find_action<ReserveBudget>(actions);
   ASSERT_NE(reserve, nullptr);
   const std::int64_t prompt = parse_chat_request(request, {})->estimated_prompt_tokens;
   const std::int64_t dear = (prompt * 2'500'000 + std::int64_t{1000} * 10'000'000 + 500'000) / 1'000'000;
