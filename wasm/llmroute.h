@@ -33,7 +33,7 @@
  *                      and the secrets whose values it scrubs from every answer
  *   router_authenticate result: {"key":{"name":"...","admin":bool}}
  *   router_health input : {"now_ms":N}
- *   router_health result: {"circuit_breaker":{"failures","window_ms","cooldown_ms"}|null,
+ *   router_health result: {"circuit_breaker":{"failures","window_ms","cooldown_ms"}|null (null: off),
  *                      "targets":[{"target":"provider/model","state":"closed"|"open"|"half_open",
  *                        "attempts","failures","failure_rate_percent" (of the current window),
  *                        "latency_ms"|null (moving average to a successful answer's head),

@@ -395,7 +395,8 @@ TEST(Abi, RoutingMetadataSeedAndTargetHealth) {
   const std::string now = R"({"now_ms":2000})";
   ASSERT_EQ(llmroute_router_health(router, now.data(), now.size()), LLMROUTE_OK) << result();
   const json health = result_json();
-  EXPECT_TRUE(health["circuit_breaker"].is_null());
+  // No circuit_breaker section: the default breaker is on.
+  EXPECT_EQ(health["circuit_breaker"], json::parse(R"({"failures":5,"window_ms":60000,"cooldown_ms":30000})"));
   ASSERT_EQ(health["targets"].size(), 1u);
   EXPECT_EQ(health["targets"][0]["target"], "openai/gpt-4o-mini");
   EXPECT_EQ(health["targets"][0]["state"], "closed");

@@ -90,7 +90,9 @@ TEST(Health, RetryAfterLengthensTheCooldown) {
 }
 
 TEST(Health, WithoutABreakerEverythingIsAdmittedButStillCounted) {
-  Health health(CircuitBreakerPolicy{});
+  CircuitBreakerPolicy off;
+  off.enabled = false;
+  Health health(off);
   for (int i = 0; i < 50; ++i) health.record_failure(kTarget, kStart, "status_500", std::nullopt);
   EXPECT_TRUE(health.admit(kTarget, kStart).allowed);
   EXPECT_EQ(health.state(kTarget, kStart), CircuitState::Closed);
@@ -98,6 +100,31 @@ TEST(Health, WithoutABreakerEverythingIsAdmittedButStillCounted) {
   EXPECT_TRUE(doc["circuit_breaker"].is_null());
   EXPECT_EQ(doc["targets"][0]["failures"], 50);
   EXPECT_EQ(doc["targets"][0]["failure_rate_percent"], 100);
+}
+
+TEST(Health, StreamsThatBreakAfterTheirHeadOpenTheCircuit) {
+  Health health(breaker(3));
+  // Each stream's head counted as a success; each then broke off: three failures of three attempts.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(health.admit(kTarget, kStart + i).allowed);
+    health.record_success(kTarget, kStart + i);
+    health.record_late_failure(kTarget, kStart + i + 100, "upstream_disconnected");
+  }
+  EXPECT_EQ(health.state(kTarget, kStart + 200), CircuitState::Open);
+  const json doc = json::parse(health.to_json(kStart + 200));
+  EXPECT_EQ(doc["targets"][0]["attempts"], 3);
+  EXPECT_EQ(doc["targets"][0]["failures"], 3);
+  EXPECT_EQ(doc["targets"][0]["last_error"], "upstream_disconnected");
+}
+
+TEST(Health, ALateFailureInANewWindowCountsItsOwnAttempt) {
+  Health health(breaker(1, 10000));
+  health.record_success(kTarget, kStart);
+  health.record_late_failure(kTarget, kStart + 20000, "upstream_timeout");  // the window rolled over
+  const json doc = json::parse(health.to_json(kStart + 20000));
+  EXPECT_EQ(doc["targets"][0]["attempts"], 1);
+  EXPECT_EQ(doc["targets"][0]["failures"], 1);
+  EXPECT_EQ(health.state(kTarget, kStart + 20000), CircuitState::Open);
 }
 
 TEST(Health, LatencyIsAMovingAverage) {

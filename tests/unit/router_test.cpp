@@ -73,7 +73,13 @@ TEST(RouterConfig, ReadsStrategiesRulesLastResortAndBreaker) {
   EXPECT_EQ(when.stream, true);
   EXPECT_EQ(when.min_prompt_tokens, 10);
   EXPECT_EQ(when.max_prompt_tokens, 100);
-  EXPECT_FALSE(parse_config(json::parse(R"({"routes":{}})"), problems).circuit_breaker.enabled);  // off unless configured
+  // On by default (5 failures in a minute, 30 s cooldown); off only when the config says so.
+  const CircuitBreakerPolicy by_default = parse_config(json::parse(R"({"routes":{}})"), problems).circuit_breaker;
+  EXPECT_TRUE(by_default.enabled);
+  EXPECT_EQ(by_default.failures, 5);
+  EXPECT_EQ(by_default.window_ms, 60000);
+  EXPECT_EQ(by_default.cooldown_ms, 30000);
+  EXPECT_FALSE(parse_config(json::parse(R"({"routes":{},"circuit_breaker":{"enabled":false}})"), problems).circuit_breaker.enabled);
 }
 
 TEST(RouterConfig, RejectsUnknownRoutesAndCyclesWithTheirPaths) {

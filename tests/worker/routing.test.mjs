@@ -15,6 +15,7 @@ const config = {
     overloaded: { targets: [{ model: "anthropic/claude-haiku-4-5", retry: { attempts: 1 } }, "openai/gpt-4o-mini"] },
     slow_gateway: { targets: [{ model: "openai/gpt-4.1-nano", retry: { attempts: 1 } }, "openai/gpt-4o-mini"] },
     fragile: { targets: [{ model: "openai/gpt-4.1", retry: { attempts: 1 } }, { model: "openai/gpt-4.1-mini", retry: { attempts: 1 } }] },
+    brittle: { targets: [{ model: "openai/gpt-4o-2024-08-06", retry: { attempts: 1 } }] },
     backed: { targets: [{ model: "openai/o4-mini", retry: { attempts: 1 } }], last_resort: "openai/gpt-4o-mini" },
     lb: { strategy: "loadbalance", targets: [{ model: "openai/gpt-4o-mini", weight: 3 }, { model: "openai/gpt-4o", weight: 1 }] },
     smart: {
@@ -92,6 +93,24 @@ describe("routing in the Worker", () => {
     assert.equal(health.targets.find((t) => t.target === "openai/gpt-4.1-mini").last_error, "status_502");
     const anonymous = await (await llmroute.fetch("/healthz")).json();
     assert.deepEqual(anonymous, { status: "ok" });
+  });
+
+  test("streams that break after their first bytes mark the target unhealthy and open its circuit", async () => {
+    emulator.addFault({ provider: "openai", model: "gpt-4o-2024-08-06", kind: "truncate", afterEvents: 2, times: Infinity });
+    for (let i = 0; i < 2; i++) {
+      const res = await llmroute.chat({ ...ask("brittle"), stream: true });
+      assert.equal(res.status, 200);  // the head went out before the stream broke
+      const text = await res.text();
+      assert.match(text, /"code":"upstream_disconnected"/);
+    }
+    const health = await (await llmroute.fetch("/healthz", { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } })).json();
+    const brittle = health.targets.find((t) => t.target === "openai/gpt-4o-2024-08-06");
+    assert.deepEqual([brittle.state, brittle.attempts, brittle.failures, brittle.last_error], ["open", 2, 2, "upstream_disconnected"]);
+
+    const res = await llmroute.chat({ ...ask("brittle"), stream: true });
+    assert.equal(res.status, 503);
+    assert.equal((await res.json()).error.code, "circuit_open");
+    assert.equal(emulator.requests.length, 2);  // the open circuit kept the third away from the provider
   });
 
   test("the route's last resort answers while every circuit is open", async () => {

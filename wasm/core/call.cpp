@@ -442,6 +442,9 @@ void Call::end_stream(Streaming& streaming, std::int64_t now_ms) {
 
 void Call::end_stream_with_error(Streaming& streaming, std::string_view code, std::string_view message, std::int64_t now_ms) {
   // The head is long gone: the error travels as an OpenAI-style error event, and the stream ends.
+  // Every way here is the target's fault (the client leaving is on_disconnected), so its health
+  // hears of it: a provider whose streams keep breaking opens its circuit like one that errs.
+  router_->health().record_late_failure(plan_.candidates[streaming.candidate].target.label(), now_ms, code);
   Error error{ErrorKind::Upstream, 502, "upstream_error", std::string(code), std::string(message), {}};
   actions_.push_back(RespondBytes{"data: " + openai_error_body(error) + "\n\n"});
   actions_.push_back(RespondEnd{});

@@ -78,7 +78,7 @@ struct Route {
 
 // Circuit breakers, one per provider/model, shared by every request of a router (core/health.hpp).
 struct CircuitBreakerPolicy {
-  bool enabled = false;               // on when the config has a circuit_breaker section
+  bool enabled = true;                // off only with "circuit_breaker": {"enabled": false}
   int failures = 5;                   // failures within one window that open the circuit...
   std::int64_t window_ms = 60000;     // ...when they are at least half of that window's attempts
   std::int64_t cooldown_ms = 30000;   // open this long (longer when the provider's retry-after says so)

@@ -60,12 +60,25 @@ void Health::record_failure(std::string_view target, std::int64_t now_ms, std::s
   TargetHealth* h = entry(target, now_ms);
   if (h == nullptr) return;
   ++h->attempts;
-  ++h->failures;
-  h->last_error.assign(error_class);
+  count_failure(*h, now_ms, error_class, retry_after_ms);
+}
+
+void Health::record_late_failure(std::string_view target, std::int64_t now_ms, std::string_view error_class) {
+  TargetHealth* h = entry(target, now_ms);
+  if (h == nullptr) return;
+  // The attempt is already counted (as a success); a new window starts it afresh.
+  if (h->attempts == 0) h->attempts = 1;
+  count_failure(*h, now_ms, error_class, std::nullopt);
+}
+
+void Health::count_failure(TargetHealth& h, std::int64_t now_ms, std::string_view error_class,
+                           std::optional<std::int64_t> retry_after_ms) {
+  ++h.failures;
+  h.last_error.assign(error_class);
   if (!policy_.enabled) return;
-  if (h->state == CircuitState::HalfOpen) return open(*h, now_ms, retry_after_ms);
-  if (h->state == CircuitState::Closed && h->failures >= policy_.failures && h->failures * 2 >= h->attempts) {
-    open(*h, now_ms, retry_after_ms);
+  if (h.state == CircuitState::HalfOpen) return open(h, now_ms, retry_after_ms);
+  if (h.state == CircuitState::Closed && h.failures >= policy_.failures && h.failures * 2 >= h.attempts) {
+    open(h, now_ms, retry_after_ms);
   }
 }
 

@@ -36,6 +36,9 @@ class Health {
   // `error_class` is the attempt trace's reason (status_503, timeout, network, ...).
   void record_failure(std::string_view target, std::int64_t now_ms, std::string_view error_class,
                       std::optional<std::int64_t> retry_after_ms);
+  // An attempt counted as a success at its head that failed afterwards (its stream broke off,
+  // stalled, grew past its limit or carried the provider's error event): a failure after all.
+  void record_late_failure(std::string_view target, std::int64_t now_ms, std::string_view error_class);
   // An attempt that ended without a verdict (the client left): frees the probe it may have held.
   void record_abandoned(std::string_view target);
   // Time from sending an attempt to its successful answer's head.
@@ -64,6 +67,8 @@ class Health {
 
   TargetHealth* entry(std::string_view target, std::int64_t now_ms);  // null when no more can be tracked
   void open(TargetHealth& health, std::int64_t now_ms, std::optional<std::int64_t> retry_after_ms);
+  void count_failure(TargetHealth& health, std::int64_t now_ms, std::string_view error_class,
+                     std::optional<std::int64_t> retry_after_ms);
 
   CircuitBreakerPolicy policy_;
   std::map<std::string, TargetHealth, std::less<>> targets_;
