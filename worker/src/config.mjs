@@ -27,7 +27,7 @@ let checking = null;  // the check under way, awaited by every request that find
 // The router requests use: {key, core, handle, info, config, source, version, stored_ms, by_key,
 // leases, retired}, or {key, core, error} when the deployed config itself is invalid.
 let active = null;
-// A recorded version this isolate could not build: {key, version, message, problems}.
+// The last recorded version this isolate could not build: {key, version, message, problems}.
 let refused = null;
 
 /**
@@ -54,7 +54,8 @@ export function releaseRouter(router) {
 /** For an admin's /healthz and GET /v1/config: where the running config came from, and any refused version. */
 export function configStatus(router) {
   const status = { source: router.source, version: router.version, stored_ms: router.stored_ms, by_key: router.by_key };
-  if (refused) status.refused = { version: refused.version, message: refused.message, problems: refused.problems };
+  // A refusal matters while the refused version is the newest; any later one ends it.
+  if (refused?.version === inForce.version) status.refused = { version: refused.version, message: refused.message, problems: refused.problems };
   return status;
 }
 
@@ -186,7 +187,6 @@ function install(router) {
     active.retired = true;
     if (active.leases === 0) freeRouter(active);
   }
-  if (refused && router.version !== null && router.version >= refused.version) refused = null;
   active = router;
   return router;
 }
