@@ -393,25 +393,7 @@ LLMROUTE_SIZE_OVER_SPEED std::int32_t what_if(const core::Router& router, const 
     total.reasoning_tokens = std::min(token_count(*usage, "reasoning_tokens"), total.completion_tokens);
   }
   const std::int64_t requests = find_int64(query, "requests").value_or(1);
-  // Every provider/model the route may answer with: its targets, its rules' and last resort's, and
-  // those of the routes it nests (validated free of cycles; `seen` keeps each route once anyway).
-  std::vector<const Target*> targets;
-  std::vector<std::string> seen;
-  auto collect = [&](auto&& self, const Route& r) -> void {
-    if (std::find(seen.begin(), seen.end(), r.name) != seen.end()) return;
-    seen.push_back(r.name);
-    auto add = [&](const Target& t) {
-      if (!t.route.empty()) {
-        if (auto nested = router.config().routes.find(t.route); nested != router.config().routes.end()) self(self, nested->second);
-      } else if (std::none_of(targets.begin(), targets.end(), [&](const Target* have) { return have->label() == t.label(); })) {
-        targets.push_back(&t);
-      }
-    };
-    for (const Target& t : r.targets) add(t);
-    for (const RouteRule& rule : r.rules) for (const Target& t : rule.targets) add(t);
-    if (r.last_resort) add(*r.last_resort);
-  };
-  collect(collect, route->second);
+  const std::vector<const Target*> targets = router.reachable_targets(route->second);
   g_result = "{\"route\":";
   append_json_string(g_result, *route_name);
   g_result += ",\"candidates\":[";

@@ -51,11 +51,13 @@ export function withTestKeys(config) {
  *   secrets: Worker secrets (default: the OpenAI key only); config: the routing config, passed
  *   through the LLMROUTE_CONFIG var (default: the bundled one), with the test keys added; a string
  *   is passed as is, to test invalid JSON. persist: a folder keeping the Durable Object's SQLite
- *   state across starts (default: none kept). inspectorPort: open the DevTools inspector on this
+ *   state across starts (default: none kept); two Workers started with the same folder at once share
+ *   it. vars: more plain-text vars, e.g. {LLMROUTE_CONFIG_REFRESH_MS: "0"}. inspectorPort: open the DevTools inspector on this
  *   loopback port (for profiling; default: none).
  */
-export async function startLlmroute({ gatewayUrl, secrets = { OPENAI_API_KEY: TEST_SECRETS.OPENAI_API_KEY }, config = bundledConfig, persist = false, inspectorPort = null }) {
+export async function startLlmroute({ gatewayUrl, secrets = { OPENAI_API_KEY: TEST_SECRETS.OPENAI_API_KEY }, config = bundledConfig, persist = false, vars = {}, inspectorPort = null }) {
   const bindings = { AI_GATEWAY_BASE_URL: { type: "plain_text", value: gatewayUrl } };
+  for (const [name, value] of Object.entries(vars)) bindings[name] = { type: "plain_text", value };
   for (const [name, value] of Object.entries(secrets)) bindings[name] = { type: "secret_text", value };
   bindings.LLMROUTE_CONFIG = { type: "plain_text", value: typeof config === "string" ? config : JSON.stringify(withTestKeys(config)) };
   const worker = await unstable_startWorker({

@@ -210,6 +210,22 @@ TEST(Router, NestedRoutesExpandInTheirOwnOrderWithoutDuplicates) {
   EXPECT_EQ(plan.route, "outer");
 }
 
+TEST(Router, ReachableTargetsAreEveryTargetOfEveryRuleAndNestedRouteOnce) {
+  auto router = make_router(R"({"routes": {
+    "outer": {"strategy": "conditional",
+              "rules": [{"when": {"stream": true}, "targets": [{"route": "inner"}, "openai/o3"]}],
+              "targets": ["openai/gpt-4o", {"route": "inner"}], "last_resort": "openai/gpt-4.1"},
+    "inner": {"targets": ["openai/gpt-4o-mini", "openai/gpt-4o", {"route": "deepest"}], "last_resort": "openai/o4-mini"},
+    "deepest": {"strategy": "loadbalance", "targets": [{"model": "openai/gpt-4.1-nano", "weight": 0}, "openai/gpt-4.1-nano"]}}})");
+  ASSERT_NE(router, nullptr);
+  std::vector<std::string> reached;
+  for (const Target* t : router->reachable_targets(router->config().routes.at("outer"))) reached.push_back(t->label());
+  // Whatever a request would match or draw: the route's targets, then its rules', then its last
+  // resort; a nested route's own last resort counts too.
+  EXPECT_EQ(reached, (std::vector<std::string>{"openai/gpt-4o", "openai/gpt-4o-mini", "openai/gpt-4.1-nano", "openai/o4-mini",
+                                               "openai/o3", "openai/gpt-4.1"}));
+}
+
 TEST(Router, SkipsCandidatesThatCannotServeTheRequest) {
   auto router = make_router(R"({
     "routes": {"r": {"targets": ["openai/small", "openai/blind", "openai/plain", "openai/unknown", "anthropic/claude-haiku-4-5"]}},

@@ -215,14 +215,41 @@ std::vector<Candidate> Router::expand_route(const Route& route, const ChatReques
       out.push_back(candidate_for(target, request));
       continue;
     }
-    const auto nested = config_.routes.find(target.route);
-    if (nested == config_.routes.end()) continue;  // validated: cannot happen
-    auto expanded = expand_route(nested->second, request, plan, rng, depth + 1);
+    const Route* nested = nested_route(target);
+    if (nested == nullptr) continue;  // validated: cannot happen
+    auto expanded = expand_route(*nested, request, plan, rng, depth + 1);
     std::move(expanded.begin(), expanded.end(), std::back_inserter(out));
   }
   if (route.strategy == Strategy::Cheapest) order_by_cost(out, request, route, plan);
   if (route.strategy == Strategy::Fastest) order_by_latency(out, route, plan);
   return out;
+}
+
+std::vector<const Target*> Router::reachable_targets(const Route& route) const {
+  std::vector<const Target*> targets;
+  std::vector<const Route*> seen;  // validated free of cycles; a route nested twice adds nothing new anyway
+  auto collect = [&](auto&& self, const Route& r) -> void {
+    if (std::find(seen.begin(), seen.end(), &r) != seen.end()) return;
+    seen.push_back(&r);
+    auto add = [&](const Target& t) {
+      if (!t.route.empty()) {
+        if (const Route* nested = nested_route(t)) self(self, *nested);
+      } else if (std::none_of(targets.begin(), targets.end(), [&](const Target* have) { return have->label() == t.label(); })) {
+        targets.push_back(&t);
+      }
+    };
+    for (const Target& t : r.targets) add(t);
+    for (const RouteRule& rule : r.rules) for (const Target& t : rule.targets) add(t);
+    if (r.last_resort) add(*r.last_resort);
+  };
+  collect(collect, route);
+  return targets;
+}
+
+const Route* Router::nested_route(const Target& target) const {
+  if (target.route.empty()) return nullptr;
+  const auto it = config_.routes.find(target.route);
+  return it == config_.routes.end() ? nullptr : &it->second;
 }
 
 // Capable candidates by the price of the estimated prompt plus the output the request allows (the

@@ -73,6 +73,10 @@ class Router {
   // Expands the plan's entries into candidates again: a call does so once its seed is known.
   void choose(Plan& plan, const ChatRequest& request, std::uint64_t seed) const;
 
+  // Every provider/model `route` may answer with, whatever the request: its targets, its rules' and
+  // last resort's, and those of the routes it nests, each once, in that order (for what-if pricing).
+  std::vector<const Target*> reachable_targets(const Route& route) const;
+
   // The one mutable part of a router: health shared by all its calls, fed by their attempts.
   Health& health() const { return *health_; }
 
@@ -92,6 +96,8 @@ class Router {
   std::optional<Error> expand(const std::string& name, const ClientKey& key, Plan& plan, bool single) const;
   std::vector<Candidate> expand_route(const Route& route, const ChatRequest& request, Plan& plan, Pcg32& rng,
                                       int depth) const;
+  // The route a {"route": name} target nests; null for a provider/model target.
+  const Route* nested_route(const Target& target) const;
   void order_by_cost(std::vector<Candidate>& candidates, const ChatRequest& request, const Route& route, Plan& plan) const;
   void order_by_latency(std::vector<Candidate>& candidates, const Route& route, Plan& plan) const;
   Candidate candidate_for(const Target& target, const ChatRequest& request) const;

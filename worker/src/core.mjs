@@ -37,7 +37,10 @@ export class Core {
     return rc > 0 ? { handle: rc, info: out } : { error: out.error, code: rc };
   }
 
-  routerFree(handle) { this.#guard(() => this.exports.llmroute_router_free(handle)); }
+  // A poisoned instance is dropped whole, its handles with it: nothing to free (as callFree).
+  routerFree(handle) {
+    if (!this.poisoned) this.#guard(() => this.exports.llmroute_router_free(handle));
+  }
 
   /** Checks a presented client key: {key: {name, admin}} or {error} (a 401). */
   authenticate(router, apiKey) {

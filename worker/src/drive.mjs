@@ -146,7 +146,8 @@ async function sendUpstream(action, env, signal, inbox) {
 // echoes the key it was sent, say. Every answer is scrubbed of the secret values this Worker holds.
 const MIN_REDACTED_LENGTH = 8;  // shorter values would match ordinary text
 
-function redactSecrets(text, env, names) {
+/** `text` with the value of each secret in `names` (read from `env`) replaced by "[redacted]". */
+export function redactSecrets(text, env, names) {
   for (const name of names) {
     const value = env[name];
     if (typeof value === "string" && value.length >= MIN_REDACTED_LENGTH && text.includes(value)) {

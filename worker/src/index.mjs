@@ -2,11 +2,10 @@
 // HTTP routes to the core; the decisions are made in the C++ core (wasm/), the I/O in drive.mjs.
 
 import wasmModule from "../build/llmroute.wasm";
-import bundledConfig from "../config/llmroute.config.json";
-import priceCatalog from "../config/prices.json";
+import { acquireRouter, configResponse, configStatus, releaseRouter } from "./config.mjs";
 import { Core, CoreError } from "./core.mjs";
 import { driveCall } from "./drive.mjs";
-import { coreErrorResponse, errorResponse, jsonResponse } from "./http.mjs";
+import { coreErrorResponse, errorResponse, jsonResponse, readJsonBody } from "./http.mjs";
 import { usageResponse } from "./usage.mjs";
 import { budgetsResponse, latencyResponse } from "./admin.mjs";
 
@@ -16,14 +15,13 @@ export { Ledger } from "./ledger.mjs";
 // One core instance per isolate, built at module scope (Workers refuse to compile Wasm later),
 // rebuilt from the same compiled module if a trap ever poisons it.
 let core = new Core(wasmModule);
-let routerCache = null;  // { key, core, handle, info } or { key, core, error }
 
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     let router = null;
     try {
-      router = currentRouter(env);
+      router = await acquireRouter(core, env, ledger(env));
       const preflight = request.method === "OPTIONS" ? corsPreflight(request, router) : null;
       const response = preflight ?? (await route(request, url, env, ctx, router));
       return withCors(response, request, router);
@@ -34,6 +32,8 @@ export default {
         return errorResponse(500, "llmroute's core failed on this request; it has been reset", { type: "internal_error", code: "core_error" });
       }
       throw err;
+    } finally {
+      if (router) releaseRouter(router);
     }
   },
 };
@@ -55,9 +55,16 @@ async function route(request, url, env, ctx, router) {
   if (url.pathname === "/v1/budgets" || url.pathname === "/v1/latency") {
     if (request.method !== "GET") return methodNotAllowed("GET");
     if (router.error) return coreErrorResponse(router.error);
-    const refused = requireAdmin(request, router);
-    if (refused) return refused;
+    const admin = adminCaller(request, router);
+    if (admin.refused) return admin.refused;
     return url.pathname === "/v1/budgets" ? budgetsResponse(router.config, ledger(env)) : latencyResponse(url, ledger(env));
+  }
+  if (url.pathname === "/v1/config") {
+    if (!["GET", "PUT", "DELETE"].includes(request.method)) return methodNotAllowed("GET, PUT, DELETE");
+    if (router.error) return coreErrorResponse(router.error);
+    const admin = adminCaller(request, router);
+    if (admin.refused) return admin.refused;
+    return configResponse(request, env, core, router, ledger(env), admin.key);
   }
   if (url.pathname === "/dashboard" || url.pathname.startsWith("/dashboard/")) {
     if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET");
@@ -75,20 +82,13 @@ async function chatCompletions(request, env, ctx, router) {
   const refused = checkHeaders(request, router.info);
   if (refused) return refused;
 
-  const contentType = request.headers.get("content-type");
-  if (contentType !== null && !/^application\/json\s*(;|$)/i.test(contentType)) {
-    return errorResponse(415, "send the request as JSON with Content-Type: application/json", { code: "unsupported_media_type" });
-  }
-  const limit = router.info.max_body_bytes;
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > limit) return tooLarge(declared, limit);
-  const body = new Uint8Array(await request.arrayBuffer());
-  if (body.length > limit) return tooLarge(body.length, limit);
+  const read = await readJsonBody(request, router.info.max_body_bytes);
+  if (read.refused) return read.refused;
 
   const meta = { api_key: presentedKey(request), ...routingMeta(request) };
   if (meta.error) return errorResponse(400, meta.error, { code: "invalid_metadata" });
   const book = ledger(env);
-  const outcome = await driveCall(core, router.handle, meta, body, env, {
+  const outcome = await driveCall(core, router.handle, meta, read.body, env, {
     recordUsage: (record) => ctx.waitUntil(recordUsage(book, record)),
     reserve: (reservation) => book.reserve(reservation),
     waitUntil: (promise) => ctx.waitUntil(promise),
@@ -106,8 +106,10 @@ function healthz(request, router) {
   const body = { status: "ok" };
   const key = presentedKey(request);
   if (key !== "" && core.authenticate(router.handle, key).key?.admin) {
-    // For operators: each target's circuit, recent failure rate, latency and last error class.
+    // For operators: the config in force (and any version refused), each target's circuit, recent
+    // failure rate, latency and last error class.
     body.abi_version = core.exports.llmroute_abi_version();
+    body.config = configStatus(router);
     const health = core.routerHealth(router.handle, Date.now());
     if (!health.error) Object.assign(body, health);
   }
@@ -129,12 +131,13 @@ async function dashboardAsset(request, env) {
   return out;
 }
 
-// null when the request carries an admin key; else the 401 (no or unknown key) or 403 to answer.
-function requireAdmin(request, router) {
+// {key: {name, admin}} when the request carries an admin key; else {refused}: the 401 (no or unknown
+// key) or 403 to answer.
+function adminCaller(request, router) {
   const caller = core.authenticate(router.handle, presentedKey(request));
-  if (caller.error) return coreErrorResponse(caller.error);
-  if (!caller.key?.admin) return errorResponse(403, "this endpoint needs an admin key", { type: "permission_error", code: "admin_only" });
-  return null;
+  if (caller.error) return { refused: coreErrorResponse(caller.error) };
+  if (!caller.key?.admin) return { refused: errorResponse(403, "this endpoint needs an admin key", { type: "permission_error", code: "admin_only" }) };
+  return caller;
 }
 
 // What conditional routes may look at besides the body: x-llmroute-meta-<name> headers and AI
@@ -214,44 +217,6 @@ function withCors(response, request, router) {
   return out;
 }
 
-// The router for this env and config, created once per isolate (and again after a core reset).
-function currentRouter(env) {
-  const configText = env.LLMROUTE_CONFIG ?? null;
-  // Which bindings hold a value, by name only: the core knows which of them are secrets it needs.
-  const secretsSet = Object.keys(env).filter((name) => typeof env[name] === "string" && env[name] !== "" && name !== "LLMROUTE_CONFIG");
-  const key = JSON.stringify([env.AI_GATEWAY_BASE_URL ?? "", configText, secretsSet]);
-  if (routerCache?.key === key && routerCache.core === core) return routerCache;
-
-  let config = bundledConfig;
-  if (configText !== null) {
-    try {
-      config = JSON.parse(configText);
-    } catch {
-      routerCache = { key, core, error: { message: "LLMROUTE_CONFIG is not valid JSON", type: "invalid_config", code: "invalid_config", http_status: 500 } };
-      return routerCache;
-    }
-  }
-  if (routerCache?.handle && routerCache.core === core) core.routerFree(routerCache.handle);
-  const created = core.routerNew({
-    config,
-    catalog: priceCatalog,
-    environment: { gateway_base_url: env.AI_GATEWAY_BASE_URL ?? "", secrets_set: secretsSet, ...awsCredentials(env) },
-  });
-  routerCache = { key, core, config, ...created };
-  if (created.error) console.error(JSON.stringify({ event: "llmroute.config_invalid", problems: created.error.problems }));
-  return routerCache;
-}
-
-// The one exception to "no secret value enters the core": SigV4 needs the AWS secret key to sign
-// Bedrock requests, which a header filled in at fetch time cannot do. The core signs with them and
-// writes them into nothing it returns; the session token goes out as x-amz-security-token.
-function awsCredentials(env) {
-  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) return {};
-  const credentials = { access_key_id: env.AWS_ACCESS_KEY_ID, secret_access_key: env.AWS_SECRET_ACCESS_KEY };
-  if (env.AWS_SESSION_TOKEN) credentials.session_token = env.AWS_SESSION_TOKEN;
-  return { aws_credentials: credentials };
-}
-
 // Every routed request leaves a ledger row (and settles its reservation), and one structured log
 // line with no secret and no message content in it.
 async function recordUsage(book, record) {
@@ -266,10 +231,6 @@ async function recordUsage(book, record) {
 // The one ledger of this deployment.
 function ledger(env) {
   return env.LEDGER.get(env.LEDGER.idFromName("ledger"));
-}
-
-function tooLarge(size, limit) {
-  return errorResponse(413, `the request body is ${size} bytes; the limit (max_body_bytes) is ${limit}`, { code: "request_too_large" });
 }
 
 function methodNotAllowed(allow) {

@@ -14,6 +14,7 @@ const RESERVATION_TTL_MS = 15 * MINUTE_MS;   // a reservation never settled (a c
 const PRUNE_EVERY = 500;                     // settlements between two clean-ups
 // Outcomes of requests refused before any provider was called: counted as rejected, never as rows.
 const REJECTED = new Set(["budget_exceeded", "rate_limited", "request_too_large", "ledger_unavailable"]);
+const CONFIG_VERSIONS_KEPT = 20;             // stored routing configs kept (the newest is the one in force)
 
 export class Ledger extends DurableObject {
   constructor(ctx, env) {
@@ -40,7 +41,9 @@ export class Ledger extends DurableObject {
         prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
         cached_tokens INTEGER NOT NULL DEFAULT 0, cost_micro_usd INTEGER NOT NULL DEFAULT 0,
         unpriced INTEGER NOT NULL DEFAULT 0, latency_ms INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (hour_start, key, route, provider, model));`);
+        PRIMARY KEY (hour_start, key, route, provider, model));
+      CREATE TABLE IF NOT EXISTS config_versions (
+        version INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT, stored_ms INTEGER NOT NULL, by_key TEXT NOT NULL);`);
     // Columns added after the first release: a ledger kept from then gains them, empty.
     this.#addColumns("rate_counts", { tokens: "INTEGER NOT NULL DEFAULT 0" });
     this.#addColumns("reservations", { key: "TEXT", minute_start: "INTEGER", tokens: "INTEGER NOT NULL DEFAULT 0" });
@@ -206,6 +209,35 @@ export class Ledger extends DurableObject {
         MAX(CASE WHEN rank = (n * 95 + 99) / 100 THEN latency_ms END) AS p95_ms,
         MAX(latency_ms) AS max_ms
       FROM ranked GROUP BY provider ORDER BY provider`, from_ms, to_ms).toArray();
+  }
+
+  /**
+   * The routing config in force, for an isolate that runs `known_version`: {version, source, stored_ms,
+   * by_key} (version 0 and source "deployed" when none was ever stored), plus `text` when the version
+   * differs from `known_version`. One cheap call when nothing changed. Source "deployed" means the
+   * config deployed with the Worker (text null).
+   */
+  currentConfig(known_version) {
+    const row = this.sql.exec("SELECT version, stored_ms, by_key, text IS NULL AS deployed FROM config_versions ORDER BY version DESC LIMIT 1")
+      .toArray()[0];
+    if (!row) return { version: 0, source: "deployed", stored_ms: null, by_key: null };
+    const out = { version: row.version, source: row.deployed ? "deployed" : "stored", stored_ms: row.stored_ms, by_key: row.by_key };
+    if (row.version !== known_version && !row.deployed) {
+      out.text = this.sql.exec("SELECT text FROM config_versions WHERE version = ?", row.version).one().text;
+    }
+    return out;
+  }
+
+  /**
+   * Records a new routing config in force (`text`, already validated by the caller), or a return to
+   * the deployed one (`text` null), by the admin key named `by_key`. Keeps the newest
+   * CONFIG_VERSIONS_KEPT. Returns {version, source, stored_ms, by_key}.
+   */
+  storeConfig({ text, by_key, now_ms }) {
+    const { version } = this.sql.exec("INSERT INTO config_versions (text, stored_ms, by_key) VALUES (?, ?, ?) RETURNING version",
+      text, now_ms, by_key).one();
+    this.sql.exec("DELETE FROM config_versions WHERE version <= ?", version - CONFIG_VERSIONS_KEPT);
+    return { version, source: text === null ? "deployed" : "stored", stored_ms: now_ms, by_key };
   }
 
   #addColumns(table, columns) {
