@@ -5,6 +5,7 @@ import wasmModule from "../build/llmroute.wasm";
 import { acquireRouter, configResponse, configStatus, releaseRouter } from "./config.mjs";
 import { Core, CoreError } from "./core.mjs";
 import { driveCall } from "./drive.mjs";
+import { SettleQueue } from "./settles.mjs";
 import { coreErrorResponse, errorResponse, jsonResponse, readJsonBody } from "./http.mjs";
 import { usageResponse } from "./usage.mjs";
 import { budgetsResponse, latencyResponse } from "./admin.mjs";
@@ -15,6 +16,8 @@ export { Ledger } from "./ledger.mjs";
 // One core instance per isolate, built at module scope (Workers refuse to compile Wasm later),
 // rebuilt from the same compiled module if a trap ever poisons it.
 let core = new Core(wasmModule);
+// Usage records waiting to be written to the ledger together (settles.mjs).
+const settles = new SettleQueue();
 
 export default {
   async fetch(request, env, ctx) {
@@ -50,6 +53,7 @@ async function route(request, url, env, ctx, router) {
     if (caller.error) return coreErrorResponse(caller.error);
     // What-if prices come from the core, with the catalog and config this router holds.
     const whatIf = (question) => core.query(router.handle, { query: "what_if", ...question });
+    await settles.flush(ledger(env));  // this isolate's own requests count before they are read
     return usageResponse(url, caller.key, ledger(env), whatIf);
   }
   if (url.pathname === "/v1/budgets" || url.pathname === "/v1/latency") {
@@ -57,6 +61,7 @@ async function route(request, url, env, ctx, router) {
     if (router.error) return coreErrorResponse(router.error);
     const admin = adminCaller(request, router);
     if (admin.refused) return admin.refused;
+    await settles.flush(ledger(env));
     return url.pathname === "/v1/budgets" ? budgetsResponse(router.config, ledger(env)) : latencyResponse(url, ledger(env));
   }
   if (url.pathname === "/v1/config") {
@@ -89,8 +94,8 @@ async function chatCompletions(request, env, ctx, router) {
   if (meta.error) return errorResponse(400, meta.error, { code: "invalid_metadata" });
   const book = ledger(env);
   const outcome = await driveCall(core, router.handle, meta, read.body, env, {
-    recordUsage: (record) => ctx.waitUntil(recordUsage(book, record)),
-    reserve: (reservation) => book.reserve(reservation),
+    recordUsage: (record) => recordUsage(book, record, ctx),
+    reserve: (reservation) => settles.reserve(book, reservation),
     waitUntil: (promise) => ctx.waitUntil(promise),
     secretNames: router.info.secret_names,
   });
@@ -217,15 +222,12 @@ function withCors(response, request, router) {
   return out;
 }
 
-// Every routed request leaves a ledger row (and settles its reservation), and one structured log
-// line with no secret and no message content in it.
-async function recordUsage(book, record) {
+// Every routed request leaves a ledger row (and settles its reservation), written with others that
+// finish about the same time, and one structured log line with no secret and no message content.
+function recordUsage(book, record, ctx) {
   console.log(JSON.stringify({ event: "llmroute.usage", ...record }));
-  try {
-    await book.settle(record);
-  } catch (err) {
-    console.error(JSON.stringify({ event: "llmroute.ledger_error", message: String(err?.message ?? err) }));
-  }
+  const write = settles.add(book, record);
+  if (write) ctx.waitUntil(write);
 }
 
 // The one ledger of this deployment.

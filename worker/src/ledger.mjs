@@ -60,7 +60,9 @@ export class Ledger extends DurableObject {
    * rate is {requests?: {limit, remaining, reset_ms}, tokens?: {...}} for the x-ratelimit-* headers.
    */
   reserve({ key, amount_micro_usd: amount, checks, requests_per_minute: rpm = 0, tokens_per_minute: tpm = 0,
-    estimated_tokens: tokens = 0, now_ms: now }) {
+    estimated_tokens: tokens = 0, now_ms: now, settle = [] }) {
+    // Records the isolate had waiting (worker/src/settles.mjs) count before this request is judged.
+    this.settleAll(settle);
     this.#releaseExpired(now);
     const minute = Math.floor(now / MINUTE_MS) * MINUTE_MS;
     const reset_ms = minute + MINUTE_MS - now;
@@ -111,8 +113,13 @@ export class Ledger extends DurableObject {
     return { reservation_id: id, rate };
   }
 
-  /** Settles a finished request: its reservation becomes its real cost; its row and aggregates are written. */
-  settle(record, now = Date.now()) {
+  /** Settles finished requests, [{record, now_ms}] (when each finished), in one transaction. */
+  settleAll(batch) {
+    for (const { record, now_ms } of batch) this.#settle(record, now_ms);
+  }
+
+  // A finished request: its reservation becomes its real cost; its row and aggregates are written.
+  #settle(record, now) {
     if (record.reservation_id) {
       const reservation = this.sql.exec("SELECT amount, checks, key, minute_start, tokens FROM reservations WHERE id = ?",
         record.reservation_id).toArray()[0];
