@@ -261,6 +261,30 @@ TEST(StreamCall, AStreamLongerThanTheTimeoutGoesOnWhileBytesFlow) {
   EXPECT_NE(find_action<RespondEnd>(actions), nullptr);
 }
 
+TEST(StreamCall, AStreamThatTricklesOnPastMaxStreamMsIsEnded) {
+  CallDriver d(make_router(R"({"limits":{"max_stream_ms":20000},"routes":{"chat":{"targets":[
+      {"model":"openai/gpt-4o-mini","timeout_ms":5000}]}}})", {"OPENAI_API_KEY"}),
+               kStreamRequest);
+  d.start();
+  const std::string full = openai_stream();
+  const std::int64_t t0 = d.now_ms;
+  const std::size_t first = full.find("\n\n") + 2;
+  ASSERT_FALSE(all_of<RespondHead>(stream_answer(d, 1, full.substr(0, first), first, false)).empty());
+  const std::int64_t head_ms = d.now_ms;
+  std::vector<Action> ended;
+  for (std::size_t round = 0; round < 20 && ended.empty(); ++round) {  // a byte every few seconds: never a stall
+    d.call->feed(1, std::string_view(full).substr(first + round, 1));
+    d.drain();
+    ended = d.fire_timer();
+  }
+  ASSERT_NE(find_action<CancelUpstream>(ended), nullptr);
+  EXPECT_EQ(d.now_ms, head_ms + 20000);  // exactly when the limit ran out
+  EXPECT_GE(d.now_ms, t0 + 20000);
+  EXPECT_NE(bytes_of(ended).find("stream_too_long"), std::string::npos);
+  EXPECT_EQ(find_action<RecordUsage>(ended)->outcome, "stream_interrupted");
+  EXPECT_TRUE(d.call->done());
+}
+
 TEST(StreamCall, ClientDisconnectStopsTheUpstream) {
   CallDriver d(make_router(kTwoTargetConfig), kStreamRequest);
   d.start();

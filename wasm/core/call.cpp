@@ -108,7 +108,7 @@ std::optional<std::int64_t> Call::next_deadline_ms() const {
     if (const auto due = hedge_due_ms()) next = std::min(next, *due);
     return next;
   }
-  if (const auto* streaming = std::get_if<Streaming>(&state_)) return streaming->idle_deadline_ms;
+  if (const auto* streaming = std::get_if<Streaming>(&state_)) return std::min(streaming->idle_deadline_ms, streaming->ends_by_ms);
   if (const auto* backing_off = std::get_if<BackingOff>(&state_)) return backing_off->until_ms;
   if (const auto* reserving = std::get_if<AwaitingReservation>(&state_)) return reserving->deadline_ms;
   return std::nullopt;
@@ -331,6 +331,11 @@ void Call::on_timer(const TimerFired& e) {
     return;
   }
   if (auto* streaming = std::get_if<Streaming>(&state_)) {
+    if (e.now_ms >= streaming->ends_by_ms) {
+      // Bytes keep coming, too slowly to ever finish (or without end): time bounds it, not only size.
+      actions_.push_back(CancelUpstream{streaming->attempt});
+      return end_stream_with_error(*streaming, "stream_too_long", "the provider's stream ran past limits.max_stream_ms", e.now_ms);
+    }
     if (e.now_ms < streaming->idle_deadline_ms) return;
     if (streaming->fed_since_deadline) {
       // Bytes came since the deadline was set, at times feed() does not know: the stream is alive.
@@ -420,6 +425,7 @@ void Call::begin_streaming(AwaitingUpstream& awaiting, std::string first_bytes) 
   streaming.candidate = awaiting.candidate;
   streaming.sent_ms = awaiting.sent_ms;
   streaming.idle_deadline_ms = last_event_ms_ + candidate.target.timeout_ms;
+  streaming.ends_by_ms = last_event_ms_ + router_->config().limits.max_stream_ms;
   streaming.fed_since_deadline = true;  // these first bytes came at a time after last_event_ms_
   streaming.stream = std::move(awaiting.stream);
   streaming.stream_bytes = awaiting.stream_bytes;

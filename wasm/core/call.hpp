@@ -150,6 +150,7 @@ class Call {
     std::size_t candidate = 0;
     std::int64_t sent_ms = 0;
     std::int64_t idle_deadline_ms = 0;  // no bytes for a whole attempt timeout ends the stream
+    std::int64_t ends_by_ms = 0;        // a stream that trickles on past limits.max_stream_ms is ended
     bool fed_since_deadline = false;    // feed() has no clock: bytes since the deadline was set re-arm it
     std::unique_ptr<providers::StreamTranslator> stream;
     std::size_t stream_bytes = 0;

@@ -339,8 +339,9 @@ void parse_gateway(const json& value, const std::string& path, GatewaySettings& 
 
 void parse_limits(const json& value, const std::string& path, Limits& out, Checker& check) {
   check.only_known_keys(value, path, {"max_body_bytes", "max_header_bytes", "max_upstream_body_bytes", "max_stream_bytes",
-                                      "max_messages", "max_tools", "max_json_depth"});
+                                      "max_stream_ms", "max_messages", "max_tools", "max_json_depth"});
   check.integer(value, "max_stream_bytes", path, 1024, std::int64_t{1} << 32, out.max_stream_bytes);
+  check.integer(value, "max_stream_ms", path, 1000, 60 * 60 * 1000, out.max_stream_ms);
   check.integer(value, "max_body_bytes", path, 1024, 32 << 20, out.max_body_bytes);
   check.integer(value, "max_header_bytes", path, 1024, 256 << 10, out.max_header_bytes);
   check.integer(value, "max_upstream_body_bytes", path, 1024, 32 << 20, out.max_upstream_body_bytes);

@@ -95,6 +95,7 @@ struct Limits {
   std::size_t max_header_bytes = 16 << 10;              // all client request headers together
   std::size_t max_upstream_body_bytes = 8u << 20;       // one provider answer
   std::size_t max_stream_bytes = 256u << 20;            // one streamed answer, all events together
+  std::int64_t max_stream_ms = 10 * 60 * 1000;          // one streamed answer, from its head to its end
   std::int64_t default_max_output_tokens = 4096;        // for budget reservations when neither request nor catalog says
 };
 
