@@ -37,6 +37,11 @@ describe("replacing the routing config at run time", () => {
   async function chat(model, on = llmroute) {
     const res = await on.chat(ask(model));
     const text = await res.text();
+    // Processes sharing one ledger folder share its SQLite file, which a real deployment never does
+    // (one Durable Object, one writer): a usage record written late by one process can find the
+    // file locked by another (SQLITE_BUSY). Reading usage writes this process's waiting records
+    // now, so no write is left to collide with the next request elsewhere.
+    if (on !== llmroute) assert.equal((await on.fetch("/v1/usage", { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } })).status, 200);
     answers.push(text);
     return { status: res.status, model: res.headers.get("x-llmroute-model"), body: JSON.parse(text) };
   }
