@@ -154,8 +154,14 @@ async function checkVersion(ledger) {
 }
 
 // The router of the version in force, built once per isolate (and again after a core reset).
+// The key of the router in force, kept while neither env (the same object for every request of an
+// isolate) nor the version in force changes: building it stringifies the deployed config's text and
+// walks every binding, too much to do on every request.
+let keyInForce = { env: null, version: null, key: "" };
+
 function routerInForce(core, env) {
-  const key = routerKey(env, inForce);
+  if (keyInForce.env !== env || keyInForce.version !== inForce) keyInForce = { env, version: inForce, key: routerKey(env, inForce) };
+  const key = keyInForce.key;
   if (active?.key === key && active.core === core) {
     // The same deployed text recorded again (a second DELETE): nothing to rebuild, only to relabel.
     if (inForce.source === "deployed") Object.assign(active, storedFields(inForce));
