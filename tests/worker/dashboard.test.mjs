@@ -62,11 +62,6 @@ describe("dashboard in headless Chromium", () => {
   });
 
   const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
-  const usage = async (query = "") => {
-    const res = await llmroute.fetch(`/v1/usage${query}`, { headers: admin });
-    assert.equal(res.status, 200);
-    return res.json();
-  };
   const text = (selector) => page.locator(selector).innerText();
   // The page sets body[data-loaded] each time it has drawn everything.
   const loaded = async (action) => {
@@ -149,7 +144,7 @@ describe("dashboard in headless Chromium", () => {
     // Settlement is written after the answer (waitUntil): wait for all nine rows.
     let report;
     for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
-      report = await usage("?group_by=key");
+      report = await llmroute.usage(TEST_ADMIN_KEY, "?group_by=key");
       if (report.data.reduce((s, r) => s + r.requests, 0) >= seeded.length) break;
       await new Promise((r) => setTimeout(r, 25));
     }

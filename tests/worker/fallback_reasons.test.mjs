@@ -5,13 +5,12 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 
 import { startEmulator } from "../emulator/emulator.mjs";
-import { sha256Hex, startLlmroute, TEST_ADMIN_KEY, TEST_CLIENT_KEY } from "../support/worker_harness.mjs";
+import { sha256Hex, startLlmroute, TEST_ADMIN_KEY, TEST_CLIENT_KEY, TEST_SECRETS } from "../support/worker_harness.mjs";
 
 const SECOND_KEY = "llmr_test_reasons_b_4d71";
 const LIMITED_KEY = "llmr_test_reasons_limited_a9e0";
 
-// Every request skips claude (no ANTHROPIC_API_KEY secret here), then tries nano once, mini once,
-// and gpt-4o-mini up to twice.
+// Every request skips claude, then tries nano once, mini once, and gpt-4o-mini up to twice.
 const config = {
   version: 1,
   routes: {
@@ -40,18 +39,14 @@ describe("fallback reasons in the ledger and the usage API", () => {
   let llmroute;
   before(async () => {
     emulator = await startEmulator();
-    llmroute = await startLlmroute({ gatewayUrl: emulator.url, config });
+    // OpenAI's key only: claude is skipped for its missing secret on every request.
+    llmroute = await startLlmroute({ gatewayUrl: emulator.url, config, secrets: { OPENAI_API_KEY: TEST_SECRETS.OPENAI_API_KEY } });
   });
   after(async () => {
     await llmroute?.dispose();
     await emulator?.close();
   });
 
-  const usage = async (key, query = "") => {
-    const res = await llmroute.fetch(`/v1/usage${query}`, { headers: auth(key) });
-    assert.equal(res.status, 200, await res.clone().text());
-    return res.json();
-  };
   const asText = (reasons) => reasons.map((f) => `${f.reason} ${f.provider}/${f.model} x${f.count}`);
 
   test("each reason is counted exactly, per target, and only a key's own are shown to it", async () => {
@@ -86,7 +81,7 @@ describe("fallback reasons in the ledger and the usage API", () => {
     // Settlement is written after the answer (waitUntil): wait for every row.
     let all;
     for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
-      all = await usage(TEST_ADMIN_KEY, "?group_by=key");
+      all = await llmroute.usage(TEST_ADMIN_KEY, "?group_by=key");
       if (all.data.reduce((s, r) => s + r.requests + r.rejected, 0) >= 10) break;
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -104,18 +99,18 @@ describe("fallback reasons in the ledger and the usage API", () => {
     ]);
 
     // A key sees its own calls' reasons; an admin sees one key's with &key=.
-    const own = await usage(SECOND_KEY);
+    const own = await llmroute.usage(SECOND_KEY);
     assert.deepEqual(asText(own.fallback_reasons), [
       "missing_secret_ANTHROPIC_API_KEY anthropic/claude-haiku-4-5 x1", "status_503 openai/gpt-4.1-nano x1"]);
-    assert.deepEqual(asText((await usage(TEST_ADMIN_KEY, "?key=team-b")).fallback_reasons), asText(own.fallback_reasons));
-    assert.deepEqual(asText((await usage(LIMITED_KEY)).fallback_reasons), [
+    assert.deepEqual(asText((await llmroute.usage(TEST_ADMIN_KEY, "?key=team-b")).fallback_reasons), asText(own.fallback_reasons));
+    assert.deepEqual(asText((await llmroute.usage(LIMITED_KEY)).fallback_reasons), [
       "missing_secret_ANTHROPIC_API_KEY anthropic/claude-haiku-4-5 x1"]);
-    const client = await usage(TEST_CLIENT_KEY);
+    const client = await llmroute.usage(TEST_CLIENT_KEY);
     assert.equal(client.fallback_reasons.find((f) => f.reason.startsWith("missing_secret")).count, 7);
     assert.equal(client.fallback_reasons.find((f) => f.reason === "status_503").count, 1);
 
     // A range with no traffic has none; CSV answers the rows only.
-    assert.deepEqual((await usage(TEST_ADMIN_KEY, "?from=2020-01-01&to=2020-01-02")).fallback_reasons, []);
+    assert.deepEqual((await llmroute.usage(TEST_ADMIN_KEY, "?from=2020-01-01&to=2020-01-02")).fallback_reasons, []);
     const csv = await llmroute.fetch("/v1/usage?format=csv", { headers: auth(TEST_ADMIN_KEY) });
     assert.equal(csv.status, 200);
     assert.ok(!(await csv.text()).includes("missing_secret"));
