@@ -11,8 +11,11 @@ const SECOND_KEY = "llmr_test_reasons_b_4d71";
 const LIMITED_KEY = "llmr_test_reasons_limited_a9e0";
 
 // Every request skips claude, then tries nano once, mini once, and gpt-4o-mini up to twice.
+// Breakers off: nano fails seven times here, and an open circuit would turn its later faults into
+// circuit_open skips (counted the same way; tests/unit/routing_test.cpp covers that reason).
 const config = {
   version: 1,
+  circuit_breaker: { enabled: false },
   routes: {
     chain: {
       targets: [
