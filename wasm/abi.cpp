@@ -222,7 +222,17 @@ void append_action(std::string& out, const core::Action& action) {
     text("reservation_id", record->reservation_id);
     field("cache_write_1h_prompt_tokens", record->usage.cache_write_1h_prompt_tokens);
     field("latency_ms", record->latency_ms);
-    out += '}';
+    out += ",\"fallback_reasons\":[";
+    for (std::size_t i = 0; i < record->fallback_reasons.size(); ++i) {
+      const core::FallbackReason& f = record->fallback_reasons[i];
+      out += i > 0 ? ",{\"provider\":" : "{\"provider\":";
+      append_json_string(out, f.provider);
+      text("model", f.model);
+      text("reason", f.reason);
+      field("count", f.count);
+      out += '}';
+    }
+    out += "]}";
   }
 }
 

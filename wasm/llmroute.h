@@ -68,7 +68,13 @@
  *                        "prompt_tokens","completion_tokens","cached_prompt_tokens",
  *                        "cache_write_prompt_tokens","reasoning_tokens","cost_micro_usd",
  *                        "cost_status","rate_set","price_version","reservation_id","cache_write_1h_prompt_tokens",
- *                        "latency_ms"}
+ *                        "latency_ms","fallback_reasons":[{"provider","model","reason","count"}]}
+ *                        (fallback_reasons: why the call moved past targets, counted per target and
+ *                        reason: each skipped candidate, and each failed attempt that another attempt
+ *                        followed; the reason is the x-llmroute-attempts header's token, e.g.
+ *                        "status_503", "timeout", "network", "malformed_answer", "circuit_open",
+ *                        "no_tools_support". Empty for a one-attempt answer with no skip and for a
+ *                        request refused by a budget or rate limit; at most 16 entries)
  *   secret_headers name a Worker secret; the Worker puts "<prefix><value>" in that header at fetch
  *   time, so secret values never enter the module.
  */

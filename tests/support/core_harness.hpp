@@ -112,6 +112,18 @@ inline std::string header(const core::Respond& respond, std::string_view name) {
   return {};
 }
 
+// The fallback reasons of the usage record among `actions`, one "provider model reason xN" each,
+// to compare whole; {"(no record)"} when there is none.
+inline std::vector<std::string> fallback_reasons_of(const std::vector<core::Action>& actions) {
+  const auto* record = find_action<core::RecordUsage>(actions);
+  if (record == nullptr) return {"(no record)"};
+  std::vector<std::string> out;
+  for (const core::FallbackReason& f : record->fallback_reasons) {
+    out.push_back(f.provider + " " + f.model + " " + f.reason + " x" + std::to_string(f.count));
+  }
+  return out;
+}
+
 // An OpenAI chat.completion written for these tests (not a recording).
 inline std::string openai_answer(std::int64_t prompt, std::int64_t completion, std::int64_t cached = 0) {
   return R"({"id":"chatcmpl-test1","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini-2024-07-18",)"

@@ -77,6 +77,12 @@ export async function startLlmroute({ gatewayUrl, secrets = { OPENAI_API_KEY: TE
         headers: { "content-type": "application/json", authorization: `Bearer ${TEST_CLIENT_KEY}`, ...headers },
         body: typeof body === "string" ? body : JSON.stringify(body),
       }),
+    /** GET /v1/usage`query` with client key `key`: the JSON answer; throws unless it is a 200. */
+    usage: async (key, query = "") => {
+      const res = await fetch(new URL(`/v1/usage${query}`, url), { headers: { authorization: `Bearer ${key}` } });
+      if (res.status !== 200) throw new Error(`GET /v1/usage${query} answered ${res.status}: ${await res.text()}`);
+      return res.json();
+    },
     dispose: () => worker.dispose(),
   };
 }

@@ -130,6 +130,7 @@ TEST(Abi, AFullCallThroughTheExports) {
   EXPECT_EQ(record["cost_status"], "measured");
   EXPECT_EQ(record["attempts"], 2);
   EXPECT_EQ(record["latency_ms"], 1030);
+  EXPECT_EQ(record["fallback_reasons"], json::parse(R"([{"provider":"openai","model":"gpt-4o-mini","reason":"status_503","count":1}])"));
   EXPECT_EQ(out["done"], true);
 
   llmroute_call_free(call);

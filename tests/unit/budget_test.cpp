@@ -142,6 +142,20 @@ TEST(BudgetCall, ARefusalIsAnsweredWithoutCallingAnyProvider) {
   EXPECT_EQ(test_support::header(*limited_respond, "retry-after"), "12");
 }
 
+TEST(BudgetCall, ARefusedRequestMovedPastNoTarget) {
+  // No OpenAI key: the plan skips both targets and the 402's attempts header says so, but a refused
+  // request never reached routing, so its record names no fallback reason.
+  CallDriver d(make_router(kBudgetConfig, {}), R"({"model":"chat","messages":[{"role":"user","content":"x"}]})", 7, budgeted());
+  d.start();
+  const auto actions = d.step(BudgetRefused{d.now_ms, 402, "budget_exceeded", "key:team-a day budget exceeded", {}});
+  const Respond* respond = find_action<Respond>(actions);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_NE(test_support::header(*respond, "x-llmroute-attempts").find("reason=missing_secret_OPENAI_API_KEY"), std::string::npos);
+  const RecordUsage* record = find_action<RecordUsage>(actions);
+  ASSERT_NE(record, nullptr);
+  EXPECT_TRUE(record->fallback_reasons.empty());
+}
+
 // Issue 7, bug D: a ledger that never answers must not hang the call. At the route's deadline the
 // client gets an OpenAI-shaped 504 and nothing is charged: no provider was called, no reservation
 // is named for settling.

@@ -10,6 +10,7 @@
 using namespace llmroute;
 using namespace llmroute::core;
 using test_support::CallDriver;
+using test_support::fallback_reasons_of;
 using test_support::find_action;
 using test_support::header;
 using test_support::kHelloRequest;
@@ -66,6 +67,7 @@ TEST(Call, FirstTargetAnswersWithCostAndHeaders) {
   EXPECT_EQ(record->usage.prompt_tokens, 1000);
   EXPECT_EQ(record->attempts, 1);
   EXPECT_EQ(record->latency_ms, 40);
+  EXPECT_TRUE(record->fallback_reasons.empty());  // nothing was moved past
   EXPECT_TRUE(d.call->done());
   EXPECT_EQ(d.call->next_deadline_ms(), std::nullopt);
 }
@@ -99,6 +101,62 @@ TEST(Call, FallsBackWhenTheFirstTargetKeepsFailing) {
   EXPECT_NE(attempts.find("openai/gpt-4o-mini;outcome=retryable_error;status=502;ms=5;reason=status_502"), std::string::npos);
   EXPECT_NE(attempts.find("openai/gpt-4o;outcome=ok;status=200;ms=20"), std::string::npos);
   EXPECT_EQ(find_action<RecordUsage>(actions)->attempts, 3);
+}
+
+TEST(Call, FallbackReasonsCountEachFailureThatAnotherAttemptFollowed) {
+  CallDriver d(make_router(kTwoTargetConfig), kHelloRequest);
+  d.start();
+  d.answer(1, 503, "{}");
+  expect_send(d.fire_timer(), 2);
+  expect_send(d.answer(2, 503, "{}"), 3);
+  const auto actions = d.answer(3, 200, openai_answer(10, 10));
+  EXPECT_EQ(fallback_reasons_of(actions), (std::vector<std::string>{"openai gpt-4o-mini status_503 x2"}));
+  EXPECT_EQ(find_action<RecordUsage>(actions)->attempts, 3);
+}
+
+TEST(Call, TheFailureThatEndsACallIsItsErrorNotAFallbackReason) {
+  CallDriver d(make_router(kTwoTargetConfig), kHelloRequest);
+  d.start();
+  d.fail(1);
+  expect_send(d.fire_timer(), 2);
+  expect_send(d.answer(2, 502, "bad gateway"), 3);
+  const auto actions = d.fail(3, FailureCause::Timeout);
+  EXPECT_EQ(find_action<Respond>(actions)->status, 502);
+  EXPECT_EQ(fallback_reasons_of(actions), (std::vector<std::string>{"openai gpt-4o-mini network x1", "openai gpt-4o-mini status_502 x1"}));
+}
+
+TEST(Call, FallbackReasonsNameSkippedTargetsEvenWhenTheFirstAttemptAnswers) {
+  const char* config = R"({"routes":{"chat":{"targets":["anthropic/claude-haiku-4-5",
+    {"model":"openai/gpt-4o-mini","retry":{"attempts":1}}]}}})";
+  CallDriver d(make_router(config), kHelloRequest);
+  expect_send(d.start(), 1);
+  const auto actions = d.answer(1, 200, openai_answer(10, 10));
+  EXPECT_EQ(fallback_reasons_of(actions), (std::vector<std::string>{"anthropic claude-haiku-4-5 missing_secret_ANTHROPIC_API_KEY x1"}));
+  EXPECT_EQ(find_action<RecordUsage>(actions)->attempts, 1);
+}
+
+TEST(Call, FallbackReasonsStayBoundedWhateverTheRoute) {
+  // 20 targets without a key, then one that answers: 20 skips, of which the record keeps 16.
+  json targets = json::array();
+  for (int i = 0; i < 20; ++i) targets.push_back("anthropic/model-" + std::to_string(i));
+  targets.push_back("openai/gpt-4o-mini");
+  const json config = {{"routes", {{"chat", {{"targets", targets}}}}}};
+  CallDriver d(make_router(config.dump()), kHelloRequest);
+  expect_send(d.start(), 1);
+  const auto reasons = fallback_reasons_of(d.answer(1, 200, openai_answer(10, 10)));
+  ASSERT_EQ(reasons.size(), kMaxFallbackReasons);
+  EXPECT_EQ(reasons.front(), "anthropic model-0 missing_secret_ANTHROPIC_API_KEY x1");
+  EXPECT_EQ(reasons.back(), "anthropic model-15 missing_secret_ANTHROPIC_API_KEY x1");
+}
+
+TEST(Call, AnAttemptStillInFlightMakesTheFailureBeforeItAFallbackReason) {
+  CallDriver d(make_router(kTwoTargetConfig), kHelloRequest);
+  d.start();
+  d.answer(1, 429, "{}");
+  expect_send(d.fire_timer(), 2);
+  const auto actions = d.step(ClientDisconnected{d.now_ms});
+  EXPECT_EQ(find_action<RecordUsage>(actions)->outcome, "client_disconnected");
+  EXPECT_EQ(fallback_reasons_of(actions), (std::vector<std::string>{"openai gpt-4o-mini status_429 x1"}));
 }
 
 TEST(Call, ClientErrorsAreAnsweredNotRetried) {

@@ -10,6 +10,7 @@
 using namespace llmroute;
 using namespace llmroute::core;
 using test_support::CallDriver;
+using test_support::fallback_reasons_of;
 using test_support::find_action;
 using test_support::header;
 using test_support::make_router;
@@ -109,6 +110,7 @@ TEST(Routing, TheLastResortAnswersWhenEveryCircuitIsOpen) {
   EXPECT_EQ(respond->status, 200);
   EXPECT_EQ(header(*respond, "x-llmroute-attempts"),
             "openai/gpt-4o-mini;outcome=skipped;reason=circuit_open, openai/gpt-4.1-nano;outcome=ok;status=200;ms=0");
+  EXPECT_EQ(fallback_reasons_of(done), (std::vector<std::string>{"openai gpt-4o-mini circuit_open x1"}));
 }
 
 TEST(Routing, ClientErrorsAndContextLengthErrorsDoNotOpenTheCircuit) {
@@ -173,6 +175,7 @@ TEST(Routing, CapabilitySkipsAreTracedWithTheirReasons) {
   ASSERT_NE(respond, nullptr);
   EXPECT_EQ(header(*respond, "x-llmroute-attempts"),
             "openai/text-only;outcome=skipped;reason=no_vision_support, openai/gpt-4o;outcome=ok;status=200;ms=0");
+  EXPECT_EQ(fallback_reasons_of(done), (std::vector<std::string>{"openai text-only no_vision_support x1"}));
 }
 
 TEST(Routing, LoadBalanceDrawsFromTheCallSeed) {
@@ -243,6 +246,7 @@ TEST(Hedging, TheHedgeWinsWhenItAnswersFirst) {
   const RecordUsage* record = find_action<RecordUsage>(actions);
   ASSERT_NE(record, nullptr);
   EXPECT_EQ(record->attempts, 2);  // both were sent: both are accounted
+  EXPECT_TRUE(record->fallback_reasons.empty());  // losing the race is no failure
   EXPECT_TRUE(d.call->done());
 }
 
@@ -289,8 +293,11 @@ TEST(Hedging, AFailedHedgeIsDroppedAndTheFirstAttemptGoesOn) {
   ASSERT_NE(find_action<CancelUpstream>(dropped), nullptr);
   EXPECT_EQ(find_action<CancelUpstream>(dropped)->attempt, 2);
   EXPECT_EQ(d.call->next_deadline_ms(), d.now_ms - 520 + 5000);  // no second hedge
-  EXPECT_EQ(attempts_of(d.answer(1, 200, openai_answer(10, 5))),
+  const auto actions = d.answer(1, 200, openai_answer(10, 5));
+  EXPECT_EQ(attempts_of(actions),
             "openai/gpt-4o;outcome=retryable_error;status=500;ms=20;reason=status_500, openai/gpt-4o-mini;outcome=ok;status=200;ms=520");
+  // The call went on without the failed hedge: that counts as moving past it.
+  EXPECT_EQ(fallback_reasons_of(actions), (std::vector<std::string>{"openai gpt-4o status_500 x1"}));
 }
 
 TEST(Hedging, AStreamHedgesUntilTheFirstHead) {

@@ -1,7 +1,8 @@
 // The dashboard, end to end in real headless Chromium (Debian's `chromium`, driven by playwright-core
 // with executablePath: no browser is downloaded). The Worker runs in workerd against the emulator;
 // the test logs in, sees the empty state, seeds traffic (two keys, fallbacks, errors), and checks
-// that the panels show what the usage API returns. Screenshot: logs/dashboard.png.
+// that the panels show what the usage API returns, fallback reasons included. Screenshot:
+// logs/dashboard.png.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
@@ -61,11 +62,6 @@ describe("dashboard in headless Chromium", () => {
   });
 
   const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
-  const usage = async (query = "") => {
-    const res = await llmroute.fetch(`/v1/usage${query}`, { headers: admin });
-    assert.equal(res.status, 200);
-    return res.json();
-  };
   const text = (selector) => page.locator(selector).innerText();
   // The page sets body[data-loaded] each time it has drawn everything.
   const loaded = async (action) => {
@@ -116,6 +112,7 @@ describe("dashboard in headless Chromium", () => {
     assert.equal(await page.locator("#charts").isVisible(), false);
     assert.equal(await text("#total-spend"), "0.000000");
     assert.equal(await text("#total-requests"), "0");
+    assert.match(await text("#reasons-table tbody"), /No call moved past a target in this range/);
     // The key stays in this tab's session, never in the URL.
     assert.equal(await page.evaluate(() => sessionStorage.getItem("llmroute.admin_key")), TEST_ADMIN_KEY);
     assert.ok(!page.url().includes(TEST_ADMIN_KEY));
@@ -147,7 +144,7 @@ describe("dashboard in headless Chromium", () => {
     // Settlement is written after the answer (waitUntil): wait for all nine rows.
     let report;
     for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
-      report = await usage("?group_by=key");
+      report = await llmroute.usage(TEST_ADMIN_KEY, "?group_by=key");
       if (report.data.reduce((s, r) => s + r.requests, 0) >= seeded.length) break;
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -166,6 +163,13 @@ describe("dashboard in headless Chromium", () => {
     assert.equal(fallbacks, 4);
     assert.equal(await text("#fallback-rate"), "44.4%");    // 4 of 9
     assert.equal(await text("#error-count"), "2 errors");
+
+    // Why: gpt-4o-mini's two 503s in each fallback, and the broken model's first 500 in each failed
+    // call (its second ended the call: an error, not a reason to move on). The table is the API's.
+    const reasons = report.fallback_reasons.map((f) => [f.reason, f.provider, f.model, String(f.count)]);
+    assert.deepEqual(reasons, [["status_503", "openai", "gpt-4o-mini", "4"], ["status_500", "openai", "gpt-4.1", "2"]]);
+    const reasonRows = await page.locator("#reasons-table tbody tr").evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => c.innerText)));
+    assert.deepEqual(reasonRows, reasons);
 
     // Each key's row: requests, errors, fallbacks and spend as the usage API has them.
     for (const row of report.data) {

@@ -26,12 +26,6 @@ const config = {
   ],
 };
 
-async function usage(llmroute, key, query = "") {
-  const res = await llmroute.fetch(`/v1/usage${query}`, { headers: { authorization: `Bearer ${key}` } });
-  assert.equal(res.status, 200, await res.clone().text());
-  return res.json();
-}
-
 describe("budgets and the ledger", () => {
   let emulator;
   let llmroute;
@@ -60,7 +54,7 @@ describe("budgets and the ledger", () => {
     for (const res of refused.slice(1)) await res.arrayBuffer();
 
     // The ledger agrees, to the micro-dollar; refused requests are counted, not charged.
-    const report = await usage(llmroute, BUDGET_KEY, "?group_by=key");
+    const report = await llmroute.usage(BUDGET_KEY, "?group_by=key");
     assert.equal(report.total_cost_micro_usd, spent);
     assert.equal(report.data[0].requests, ok.length);
     assert.equal(report.data[0].rejected, refused.length);
@@ -105,7 +99,7 @@ describe("budgets and the ledger", () => {
     // Wait for each settlement (it writes the row the usage API reads).
     const settled = async (n) => {
       for (let i = 0; i < 100; i++) {
-        if ((await usage(llmroute, TOKEN_KEY)).data.reduce((sum, r) => sum + r.requests, 0) >= n) return;
+        if ((await llmroute.usage(TOKEN_KEY)).data.reduce((sum, r) => sum + r.requests, 0) >= n) return;
         await new Promise((r) => setTimeout(r, 20));
       }
     };
@@ -131,12 +125,12 @@ describe("budgets and the ledger", () => {
   test("the usage API: JSON and CSV, grouped, own key only unless admin", async () => {
     await llmroute.chat(hello);
     await llmroute.chat({ ...hello, model: "smart" });
-    const own = await usage(llmroute, TEST_CLIENT_KEY, "?group_by=route,model&granularity=hour");
+    const own = await llmroute.usage(TEST_CLIENT_KEY, "?group_by=route,model&granularity=hour");
     assert.equal(own.key, "test-client");
     assert.deepEqual(own.data.map((r) => [r.route, r.model]).sort(), [["chat", "gpt-4o-mini"], ["smart", "gpt-4o"]]);
     assert.ok(own.data.every((r) => r.requests === 1 && r.cost_micro_usd > 0 && r.cost_usd.startsWith("0.")));
 
-    const all = await usage(llmroute, TEST_ADMIN_KEY, "?group_by=key");
+    const all = await llmroute.usage(TEST_ADMIN_KEY, "?group_by=key");
     const keys = all.data.map((r) => r.key).sort();
     assert.ok(keys.includes("budgeted") && keys.includes("test-client") && keys.includes("limited"));
     assert.equal(all.total_cost_micro_usd, all.data.reduce((s, r) => s + r.cost_micro_usd, 0));
@@ -154,7 +148,7 @@ describe("budgets and the ledger", () => {
 
     // What-if: each route row priced on every target of its route; on the target that answered,
     // the same as what was charged (up to one micro-dollar a request: the what-if rounds once).
-    const whatIf = await usage(llmroute, TEST_CLIENT_KEY, "?group_by=model&what_if=1");
+    const whatIf = await llmroute.usage(TEST_CLIENT_KEY, "?group_by=model&what_if=1");
     const chatRow = whatIf.data.find((r) => r.route === "chat");
     assert.ok(chatRow, JSON.stringify(whatIf.data));
     const targets = chatRow.what_if.map((c) => c.target);
@@ -173,11 +167,11 @@ describe("budgets and the ledger", () => {
   });
 
   test("bad requests are neither charged nor written as rows", async () => {
-    const before = await usage(llmroute, TEST_ADMIN_KEY, "?group_by=key");
+    const before = await llmroute.usage(TEST_ADMIN_KEY, "?group_by=key");
     for (const body of ["{bad", JSON.stringify({ model: "chat" }), JSON.stringify({ model: "nope", messages: [{ role: "user", content: "x" }] })]) {
       assert.equal((await llmroute.chat(body)).status >= 400, true);
     }
-    const after = await usage(llmroute, TEST_ADMIN_KEY, "?group_by=key");
+    const after = await llmroute.usage(TEST_ADMIN_KEY, "?group_by=key");
     assert.deepEqual(after.data, before.data);
     assert.equal(after.total_cost_micro_usd, before.total_cost_micro_usd);
   });
@@ -191,12 +185,12 @@ describe("the ledger survives a restart", () => {
       let llmroute = await startLlmroute({ gatewayUrl: emulator.url, config, persist });
       assert.equal((await llmroute.chat(hello)).status, 200);
       assert.equal((await llmroute.chat(hello, { authorization: `Bearer ${BUDGET_KEY}` })).status, 200);
-      const before = await usage(llmroute, TEST_ADMIN_KEY, "?group_by=key");
+      const before = await llmroute.usage(TEST_ADMIN_KEY, "?group_by=key");
       await llmroute.dispose();
 
       llmroute = await startLlmroute({ gatewayUrl: emulator.url, config, persist });
       try {
-        const after = await usage(llmroute, TEST_ADMIN_KEY, "?group_by=key");
+        const after = await llmroute.usage(TEST_ADMIN_KEY, "?group_by=key");
         assert.deepEqual(after.data, before.data);
         assert.ok(after.total_cost_micro_usd > 0);
       } finally {

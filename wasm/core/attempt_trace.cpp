@@ -1,5 +1,7 @@
 #include "core/attempt_trace.hpp"
 
+#include <algorithm>
+
 namespace llmroute::core {
 
 namespace {
@@ -11,6 +13,12 @@ void append_token(std::string& out, std::string_view text) {
                       c == '_' || c == '.' || c == '/' || c == ':' || c == '@' || c == '[' || c == ']';
     out.push_back(safe ? c : '_');
   }
+}
+
+bool was_sent(AttemptOutcome outcome) { return outcome != AttemptOutcome::Skipped; }
+
+bool failed(AttemptOutcome outcome) {
+  return outcome != AttemptOutcome::Ok && outcome != AttemptOutcome::Skipped && outcome != AttemptOutcome::Cancelled;
 }
 
 }  // namespace
@@ -47,6 +55,37 @@ std::string format_attempts_header(const std::vector<AttemptRecord>& records) {
     for (std::size_t i = 0; i < r.dropped.size(); ++i) {
       out += i == 0 ? ";dropped=" : "+";
       append_token(out, r.dropped[i]);
+    }
+  }
+  return out;
+}
+
+std::vector<FallbackReason> fallback_reasons(const std::vector<AttemptRecord>& records, int attempts_sent) {
+  // A failure was followed by another attempt when one comes after it in the records, or when an
+  // attempt is still in flight (sent, but not yet in the records: the client left meanwhile).
+  int sent_in_records = 0;
+  std::size_t last_sent = 0;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (!was_sent(records[i].outcome)) continue;
+    ++sent_in_records;
+    last_sent = i;
+  }
+  const bool in_flight = sent_in_records < attempts_sent;
+  std::vector<FallbackReason> out;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const AttemptRecord& r = records[i];
+    const bool followed = in_flight || i < last_sent;
+    if (r.outcome != AttemptOutcome::Skipped && !(failed(r.outcome) && followed)) continue;
+    // Targets are labelled provider/model; provider names hold no slash, model names may.
+    const std::size_t slash = r.target.find('/');
+    std::string provider = r.target.substr(0, slash);
+    std::string model = slash == std::string::npos ? std::string() : r.target.substr(slash + 1);
+    std::string reason = r.reason.empty() ? std::string(outcome_name(r.outcome)) : r.reason;
+    auto same = [&](const FallbackReason& f) { return f.provider == provider && f.model == model && f.reason == reason; };
+    if (auto it = std::find_if(out.begin(), out.end(), same); it != out.end()) {
+      ++it->count;
+    } else if (out.size() < kMaxFallbackReasons) {
+      out.push_back({std::move(provider), std::move(model), std::move(reason), 1});
     }
   }
   return out;

@@ -33,8 +33,27 @@ struct AttemptRecord {
   std::vector<std::string> dropped;  // client fields left out for this provider
 };
 
+// Why a call moved past one target, counted: the usage record's fallback reasons. The reason is
+// the token the attempts header carries (status_503, timeout, network, malformed_answer,
+// context_length_exceeded, circuit_open, no_tools_support, ...): one vocabulary for both.
+struct FallbackReason {
+  std::string provider;  // of the target moved past
+  std::string model;
+  std::string reason;
+  int count = 0;
+};
+
 std::string_view outcome_name(AttemptOutcome outcome);
 
 std::string format_attempts_header(const std::vector<AttemptRecord>& records);
+
+// Each skipped candidate, and each failed attempt that another attempt followed (in the records,
+// or still in flight: `attempts_sent` counts every attempt sent), counted per target and reason.
+// A failure that ended the call is its error, not a fallback; an attempt that lost a hedge race
+// did not fail. Only the first kMaxFallbackReasons (target, reason) pairs are kept.
+std::vector<FallbackReason> fallback_reasons(const std::vector<AttemptRecord>& records, int attempts_sent);
+
+// Enough for any sensible route, and a bound on the record (and its ledger rows) for any other.
+inline constexpr std::size_t kMaxFallbackReasons = 16;
 
 }  // namespace llmroute::core

@@ -851,6 +851,9 @@ void Call::finish(Respond respond, RecordUsage usage) {
 void Call::record(RecordUsage usage) {
   usage.price_version = router_->prices().version;
   usage.reservation_id = reservation_id_;
+  // A request refused before routing (a budget, a rate limit, a silent ledger) moved past nothing,
+  // though its trace lists the candidates the plan skipped.
+  if (!std::holds_alternative<AwaitingReservation>(state_)) usage.fallback_reasons = fallback_reasons(trace_, attempts_sent_);
   actions_.push_back(std::move(usage));
 }
 

@@ -111,6 +111,7 @@ struct RecordUsage {
   std::int64_t latency_ms = 0;
   std::string price_version{};   // the catalog (and config) version the prices came from
   std::string reservation_id{};  // the ledger settles this reservation to the real cost
+  std::vector<FallbackReason> fallback_reasons{};  // why the call moved past targets; see fallback_reasons()
 };
 using Action =
     std::variant<SendUpstream, CancelUpstream, ReserveBudget, Respond, RespondHead, RespondBytes, RespondEnd, RecordUsage>;

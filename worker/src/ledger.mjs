@@ -42,6 +42,10 @@ export class Ledger extends DurableObject {
         cached_tokens INTEGER NOT NULL DEFAULT 0, cost_micro_usd INTEGER NOT NULL DEFAULT 0,
         unpriced INTEGER NOT NULL DEFAULT 0, latency_ms INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (hour_start, key, route, provider, model));
+      CREATE TABLE IF NOT EXISTS hourly_fallback_reasons (
+        hour_start INTEGER NOT NULL, key TEXT NOT NULL, route TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL,
+        reason TEXT NOT NULL, count INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (hour_start, key, route, provider, model, reason));
       CREATE TABLE IF NOT EXISTS config_versions (
         version INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT, stored_ms INTEGER NOT NULL, by_key TEXT NOT NULL);`);
     // Columns added after the first release: a ledger kept from then gains them, empty.
@@ -162,6 +166,13 @@ export class Ledger extends DurableObject {
       record.prompt_tokens, record.completion_tokens, record.cached_prompt_tokens, record.cost_micro_usd,
       record.cost_status === "absent" ? 1 : 0, record.latency_ms, estimated ? 1 : 0, estimated ? record.cost_micro_usd : 0,
       !rejected && record.attempts > 1 ? 1 : 0, record.cache_write_prompt_tokens ?? 0, record.reasoning_tokens ?? 0);
+    // Why the call moved past targets: provider and model are those of the target moved past.
+    for (const f of rejected ? [] : record.fallback_reasons ?? []) {
+      this.sql.exec(`INSERT INTO hourly_fallback_reasons (hour_start, key, route, provider, model, reason, count)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (hour_start, key, route, provider, model, reason) DO UPDATE SET count = count + excluded.count`,
+        hour, record.key ?? "", record.route ?? "", f.provider, f.model, f.reason, f.count);
+    }
     if (++this.settled % PRUNE_EVERY === 0) this.sql.exec("DELETE FROM requests WHERE time_ms < ?", now - RAW_RETENTION_MS);
   }
 
@@ -172,16 +183,27 @@ export class Ledger extends DurableObject {
   usage({ from_ms, to_ms, group_by, granularity, key }) {
     const bucketMs = granularity === "day" ? 24 * HOUR_MS : HOUR_MS;
     const columns = group_by.map((c) => `, ${c}`).join("");  // validated by the caller against a fixed list
-    const filter = key === null ? "" : " AND key = ?";
-    const args = key === null ? [from_ms, to_ms] : [from_ms, to_ms, key];
+    const { where, args } = hoursOfKey({ from_ms, to_ms, key });
     return this.sql.exec(`SELECT (hour_start / ${bucketMs}) * ${bucketMs} AS bucket_start${columns},
         SUM(requests) AS requests, SUM(errors) AS errors, SUM(rejected) AS rejected,
         SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens, SUM(cached_tokens) AS cached_tokens,
         SUM(cost_micro_usd) AS cost_micro_usd, SUM(unpriced) AS unpriced_requests, SUM(latency_ms) AS latency_ms_total,
         SUM(cache_write_tokens) AS cache_write_tokens, SUM(reasoning_tokens) AS reasoning_tokens,
         SUM(estimated) AS estimated_requests, SUM(estimated_cost_micro_usd) AS estimated_cost_micro_usd, SUM(fallbacks) AS fallbacks
-      FROM hourly WHERE hour_start >= ? AND hour_start < ?${filter}
+      FROM hourly WHERE ${where}
       GROUP BY bucket_start${columns} ORDER BY bucket_start${columns}`, ...args).toArray();
+  }
+
+  /**
+   * The `limit` commonest reasons calls moved past a target between `from_ms` and `to_ms` (hour
+   * buckets), over every route: [{reason, provider, model, count}], most frequent first; `key`
+   * limits them to one key's calls.
+   */
+  fallbackReasons({ from_ms, to_ms, key, limit }) {
+    const { where, args } = hoursOfKey({ from_ms, to_ms, key });
+    return this.sql.exec(`SELECT reason, provider, model, SUM(count) AS count
+      FROM hourly_fallback_reasons WHERE ${where}
+      GROUP BY reason, provider, model ORDER BY count DESC, reason, provider, model LIMIT ?`, ...args, limit).toArray();
   }
 
   /** What a budget scope has spent and reserved in its current windows (for tests and dashboards). */
@@ -264,6 +286,13 @@ export class Ledger extends DurableObject {
       this.sql.exec("DELETE FROM reservations WHERE id = ?", r.id);
     }
   }
+}
+
+// The WHERE clause of an aggregate table's hours between from_ms and to_ms, of one key unless key is null.
+function hoursOfKey({ from_ms, to_ms, key }) {
+  return key === null
+    ? { where: "hour_start >= ? AND hour_start < ?", args: [from_ms, to_ms] }
+    : { where: "hour_start >= ? AND hour_start < ? AND key = ?", args: [from_ms, to_ms, key] };
 }
 
 // The same limits, with nothing left: what a refused request's headers say.

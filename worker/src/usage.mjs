@@ -6,11 +6,14 @@
 //   &what_if=1               each row of a route also says what its usage would have cost on every
 //                            target of that route (JSON only; implies group_by=route)
 // A key sees its own usage; an admin key sees everyone's, or one key's with &key=<name>.
+// JSON answers also hold fallback_reasons: the commonest reasons calls moved past a target in the
+// range, [{reason, provider, model, count}], most frequent first.
 
 import { errorResponse, formatUsd as usd, jsonResponse } from "./http.mjs";
 
 const GROUPS = ["key", "route", "provider", "model"];
 const DAY_MS = 24 * 3_600_000;
+const TOP_FALLBACK_REASONS = 20;
 
 export async function usageResponse(url, caller, ledger, whatIf) {
   const params = url.searchParams;
@@ -36,7 +39,11 @@ export async function usageResponse(url, caller, ledger, whatIf) {
     return errorResponse(403, "a key may read only its own usage", { type: "permission_error", code: "usage_not_allowed" });
   }
 
-  const rows = (await ledger.usage({ from_ms, to_ms, group_by: [...new Set(group_by)], granularity, key: key ?? null })).map((row) => ({
+  const [aggregates, fallback_reasons] = await Promise.all([
+    ledger.usage({ from_ms, to_ms, group_by: [...new Set(group_by)], granularity, key: key ?? null }),
+    format === "json" ? ledger.fallbackReasons({ from_ms, to_ms, key: key ?? null, limit: TOP_FALLBACK_REASONS }) : [],
+  ]);
+  const rows = aggregates.map((row) => ({
     bucket: new Date(row.bucket_start).toISOString(),
     ...Object.fromEntries(GROUPS.filter((g) => g in row).map((g) => [g, row[g]])),
     requests: row.requests, errors: row.errors, rejected: row.rejected,
@@ -58,6 +65,7 @@ export async function usageResponse(url, caller, ledger, whatIf) {
   return jsonResponse(200, {
     object: "usage", from: new Date(from_ms).toISOString(), to: new Date(to_ms).toISOString(), granularity, group_by,
     key: key ?? null, total_cost_micro_usd: total_micro, total_cost_usd: usd(total_micro), data: rows,
+    fallback_reasons,
   });
 }
 

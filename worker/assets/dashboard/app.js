@@ -88,6 +88,12 @@
     }
   }
 
+  function code(text) {
+    const el = document.createElement("code");
+    el.textContent = text;
+    return el;
+  }
+
   function sumBy(rows, field) {
     const out = new Map();
     for (const r of rows) {
@@ -236,6 +242,9 @@
     const byKey = [...sumBy(rows, "key").entries()].sort((a, b) => b[1].cost_micro_usd - a[1].cost_micro_usd);
     fillTable("keys-table", byKey.map(([name, a]) => [name, String(a.requests), String(a.errors), String(a.fallbacks), usd(a.cost_micro_usd)]),
       "No key has sent a request in this range.");
+
+    fillTable("reasons-table", usage.fallback_reasons.map((f) => [code(f.reason), f.provider, f.model, String(f.count)]),
+      "No call moved past a target in this range: each was answered, or failed, at its first target.");
 
     fillTable("budgets-table", budgets.data.map((b) => [b.scope, b.window,
       `${usd(b.spent_micro_usd)} + ${usd(b.reserved_micro_usd)} / ${b.limit_usd}`, budgetCell(b)]),
