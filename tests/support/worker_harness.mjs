@@ -63,6 +63,8 @@ export async function startLlmroute({ gatewayUrl, secrets = { OPENAI_API_KEY: TE
   const worker = await unstable_startWorker({
     config: `${root}wrangler.toml`,
     bindings,
+    // A profile needs the functions' own names: the deployed bundle is minified (wrangler.toml).
+    ...(inspectorPort ? { build: { minify: false } } : {}),
     dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: inspectorPort ? { hostname: "127.0.0.1", port: inspectorPort } : false, persist, watch: false, logLevel: process.env.LLMROUTE_TEST_LOG_LEVEL ?? "none" },
   });
   await worker.ready;
