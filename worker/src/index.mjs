@@ -225,8 +225,9 @@ function withCors(response, request, router) {
 // Every routed request leaves a ledger row (and settles its reservation), written with others that
 // finish about the same time, and one structured log line with no secret and no message content.
 function recordUsage(book, record, ctx) {
-  console.log(JSON.stringify({ event: "llmroute.usage", ...record }));
-  const write = settles.add(book, record);
+  const recordJson = JSON.stringify(record);  // one serialisation for the log line and the ledger
+  console.log(`{"event":"llmroute.usage",${recordJson.slice(1)}`);
+  const write = settles.add(book, recordJson);
   if (write) ctx.waitUntil(write);
 }
 

@@ -64,9 +64,9 @@ export class Ledger extends DurableObject {
    * rate is {requests?: {limit, remaining, reset_ms}, tokens?: {...}} for the x-ratelimit-* headers.
    */
   reserve({ key, amount_micro_usd: amount, checks, requests_per_minute: rpm = 0, tokens_per_minute: tpm = 0,
-    estimated_tokens: tokens = 0, now_ms: now, settle = [] }) {
+    estimated_tokens: tokens = 0, now_ms: now, settle = "" }) {
     // Records the isolate had waiting (worker/src/settles.mjs) count before this request is judged.
-    this.settleAll(settle);
+    if (settle !== "") this.settleAll(settle);
     this.#releaseExpired(now);
     const minute = Math.floor(now / MINUTE_MS) * MINUTE_MS;
     const reset_ms = minute + MINUTE_MS - now;
@@ -117,9 +117,9 @@ export class Ledger extends DurableObject {
     return { reservation_id: id, rate };
   }
 
-  /** Settles finished requests, [{record, now_ms}] (when each finished), in one transaction. */
-  settleAll(batch) {
-    for (const { record, now_ms } of batch) this.#settle(record, now_ms);
+  /** Settles finished requests, the JSON text of [{now_ms, record}] (when each finished), in one transaction. */
+  settleAll(batchJson) {
+    for (const { record, now_ms } of JSON.parse(batchJson)) this.#settle(record, now_ms);
   }
 
   // A finished request: its reservation becomes its real cost; its row and aggregates are written.
