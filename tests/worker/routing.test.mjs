@@ -11,11 +11,14 @@ import { parseAttempts, startLlmroute, TEST_ADMIN_KEY, TEST_SECRETS } from "../s
 const config = {
   version: 1,
   circuit_breaker: { failures: 2, window_ms: 60000, cooldown_ms: 30000 },
+  limits: { max_upstream_body_bytes: 65536 },
   routes: {
     overloaded: { targets: [{ model: "anthropic/claude-haiku-4-5", retry: { attempts: 1 } }, "openai/gpt-4o-mini"] },
     slow_gateway: { targets: [{ model: "openai/gpt-4.1-nano", retry: { attempts: 1 } }, "openai/gpt-4o-mini"] },
     fragile: { targets: [{ model: "openai/gpt-4.1", retry: { attempts: 1 } }, { model: "openai/gpt-4.1-mini", retry: { attempts: 1 } }] },
     brittle: { targets: [{ model: "openai/gpt-4o-2024-08-06", retry: { attempts: 1 } }] },
+    bloated: { targets: [{ model: "openai/gpt-4o-2024-11-20", retry: { attempts: 1 } }] },
+    confused: { targets: [{ model: "openai/gpt-4o-2024-05-13", retry: { attempts: 1 } }] },
     backed: { targets: [{ model: "openai/o4-mini", retry: { attempts: 1 } }], last_resort: "openai/gpt-4o-mini" },
     lb: { strategy: "loadbalance", targets: [{ model: "openai/gpt-4o-mini", weight: 3 }, { model: "openai/gpt-4o", weight: 1 }] },
     smart: {
@@ -111,6 +114,27 @@ describe("routing in the Worker", () => {
     assert.equal(res.status, 503);
     assert.equal((await res.json()).error.code, "circuit_open");
     assert.equal(emulator.requests.length, 2);  // the open circuit kept the third away from the provider
+  });
+
+  test("a gigantic answer and an HTML page are contained: an error to the client, the target marked unhealthy", async () => {
+    const health = async (target) => (await (await llmroute.fetch("/healthz", { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } })).json())
+      .targets.find((t) => t.target === target);
+    // 1 MiB of valid-looking JSON where the limit is 64 KiB.
+    const huge = JSON.stringify({ id: "x", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "a".repeat(1 << 20) } }] });
+    emulator.addFault({ provider: "openai", model: "gpt-4o-2024-11-20", kind: "malformed", body: huge, times: Infinity });
+    emulator.addFault({ provider: "openai", model: "gpt-4o-2024-05-13", kind: "wrong-content-type", times: Infinity });
+    for (const [route, target, reason] of [["bloated", "openai/gpt-4o-2024-11-20", "answer_too_large"],
+      ["confused", "openai/gpt-4o-2024-05-13", "malformed_answer"]]) {
+      for (let i = 0; i < 2; i++) {
+        const res = await llmroute.chat(ask(route));
+        assert.equal(res.status, 502, route);
+        const text = await res.text();
+        assert.ok(text.length < 2048, `${route}: an error of ${text.length} bytes`);  // nothing of the answer relayed
+        assert.equal(parseAttempts(res.headers.get("x-llmroute-attempts"))[0].reason, reason);
+      }
+      const state = await health(target);
+      assert.deepEqual([state.state, state.failures, state.last_error], ["open", 2, reason], route);
+    }
   });
 
   test("the route's last resort answers while every circuit is open", async () => {
