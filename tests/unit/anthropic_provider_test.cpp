@@ -269,6 +269,38 @@ TEST(ProviderRequests, ImagesWhereOnlyTextIsTakenAreRefusedNotDropped) {
   }
 }
 
+TEST(ProviderRequests, ParallelToolCallsOffIsHonouredByAnthropicAndRefusedWhereThereIsNoSwitch) {
+  const std::string tools = R"("messages":[{"role":"user","content":"hi"}],
+      "tools":[{"type":"function","function":{"name":"f"}},{"type":"function","function":{"name":"g"}}])";
+  auto sent_choice = [&](const std::string& extra) {
+    auto built = build_for("anthropic", "{\"model\":\"m\"," + tools + extra + "}");
+    EXPECT_TRUE(built) << extra << ": " << (built ? "" : built.error().message);
+    return built ? json::parse(built->body).value("tool_choice", json()) : json();
+  };
+  // Anthropic's switch needs a tool_choice: "auto" when the client gave none.
+  EXPECT_EQ(sent_choice(R"(,"parallel_tool_calls":false)"), json::parse(R"({"type":"auto","disable_parallel_tool_use":true})"));
+  EXPECT_EQ(sent_choice(R"(,"parallel_tool_calls":false,"tool_choice":"required")"),
+            json::parse(R"({"type":"any","disable_parallel_tool_use":true})"));
+  EXPECT_EQ(sent_choice(R"(,"parallel_tool_calls":false,"tool_choice":"none")"), json::parse(R"({"type":"none"})"));
+  EXPECT_EQ(sent_choice(R"(,"parallel_tool_calls":true)"), json());
+
+  for (const char* name : {"google-ai-studio", "aws-bedrock", "cohere"}) {
+    auto refused = build_for(name, "{\"model\":\"m\"," + tools + R"(,"parallel_tool_calls":false})");
+    ASSERT_FALSE(refused) << name;
+    EXPECT_EQ(refused.error().http_status, 400) << name;
+    EXPECT_EQ(refused.error().code, "unsupported_parameter") << name;
+    EXPECT_EQ(refused.error().param, "parallel_tool_calls") << name;
+    // Asking for nothing passes, and is not listed as dropped: no tools, no calls allowed, or true.
+    for (const std::string body : {R"({"model":"m","messages":[{"role":"user","content":"hi"}],"parallel_tool_calls":false})",
+                                   "{\"model\":\"m\"," + tools + R"(,"parallel_tool_calls":false,"tool_choice":"none"})",
+                                   "{\"model\":\"m\"," + tools + R"(,"parallel_tool_calls":true})"}) {
+      auto built = build_for(name, body);
+      ASSERT_TRUE(built) << name << " " << body << ": " << built.error().message;
+      EXPECT_EQ(std::find(built->dropped.begin(), built->dropped.end(), "parallel_tool_calls"), built->dropped.end()) << name;
+    }
+  }
+}
+
 TEST(ProviderRequests, AToolsStrictFlagWithoutASwitchIsListedAsDropped) {
   for (const char* name : {"anthropic", "google-ai-studio", "aws-bedrock"}) {
     auto built = build_for(name, R"({"model":"m","messages":[{"role":"user","content":"hi"}],

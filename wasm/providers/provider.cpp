@@ -29,6 +29,19 @@ std::optional<Error> refuse_unmappable(const json& body, std::string_view provid
   return std::nullopt;
 }
 
+bool forbids_parallel_tool_calls(const json& body) {
+  const json* tools = find_array(body, "tools");
+  if (tools == nullptr || tools->empty() || find_bool(body, "parallel_tool_calls").value_or(true)) return false;
+  const std::string* choice = find_string(body, "tool_choice");
+  return choice == nullptr || *choice != "none";
+}
+
+std::optional<Error> refuse_parallel_tool_calls_off(const json& body, std::string_view provider) {
+  if (!forbids_parallel_tool_calls(body)) return std::nullopt;
+  return unsupported_parameter(std::string(provider) + " may call several tools at once and has no way to turn that off",
+                               "parallel_tool_calls");
+}
+
 void list_dropped_tool_strict(const json& body, std::vector<std::string>& dropped) {
   const json* tools = find_array(body, "tools");
   if (tools == nullptr) return;

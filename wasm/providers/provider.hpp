@@ -66,6 +66,16 @@ void list_dropped_tool_strict(const json& body, std::vector<std::string>& droppe
 // nullopt when the request asks for neither.
 std::optional<Error> refuse_unmappable(const json& body, std::string_view provider);
 
+// Whether the request lets the model call tools but not several at once: parallel_tool_calls:false
+// with tools offered and a tool_choice other than "none". Absent or true asks for nothing.
+bool forbids_parallel_tool_calls(const json& body);
+
+// For a provider that may call several tools at once and has no switch to stop it: a client that
+// said "no parallel calls" may break on receiving two, which changes the answer's shape, so (as
+// refuse_unmappable does) the request is refused before any call, naming the provider, and the
+// router tries a target that can honour it. nullopt when the request does not forbid them.
+std::optional<Error> refuse_parallel_tool_calls_off(const json& body, std::string_view provider);
+
 // What a translated answer needs to know that the provider's answer does not say.
 struct AnswerContext {
   std::int64_t now_ms = 0;  // for "created", when the provider gives no time

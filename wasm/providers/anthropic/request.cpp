@@ -28,7 +28,7 @@ Result<json> anthropic_blocks(const json& content, const std::string& param) {
   return content_blocks(content, param, "anthropic", text_block, image_block);
 }
 
-Result<json> translate_tool_choice(const json& choice, bool parallel_allowed) {
+Result<json> translate_tool_choice(const json& choice) {
   json out;
   if (choice.is_string()) {
     const std::string& mode = choice.get_ref<const std::string&>();
@@ -43,7 +43,6 @@ Result<json> translate_tool_choice(const json& choice, bool parallel_allowed) {
   } else {
     return client_error("'tool_choice' must be a string or {type: function, function: {name}}", "tool_choice", "invalid_type");
   }
-  if (!parallel_allowed && out["type"] != "none") out["disable_parallel_tool_use"] = true;
   return out;
 }
 
@@ -148,9 +147,14 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
     body["tools"] = std::move(out);
   }
   if (const json* choice = find(in, "tool_choice"); choice != nullptr && !choice->is_null()) {
-    auto translated = translate_tool_choice(*choice, find_bool(in, "parallel_tool_calls").value_or(true));
+    auto translated = translate_tool_choice(*choice);
     if (!translated) return translated.take_error();
     body["tool_choice"] = std::move(*translated);
+  }
+  if (forbids_parallel_tool_calls(in)) {
+    // Anthropic's switch lives in tool_choice: without one from the client, "auto" is what it means.
+    if (!body.contains("tool_choice")) body["tool_choice"] = {{"type", "auto"}};
+    body["tool_choice"]["disable_parallel_tool_use"] = true;
   }
 
   ProviderRequest out;

@@ -182,10 +182,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
       return unsupported_parameter("bedrock cannot be kept from calling the tools of a conversation that holds tool calls", "tool_choice");
     }
     if (!no_tools) {
-      // Converse has no way to keep a model to one call at a time.
-      if (!find_bool(in, "parallel_tool_calls").value_or(true)) {
-        return unsupported_parameter("bedrock may call several tools at once and has no way to turn that off", "parallel_tool_calls");
-      }
+      if (auto refused = refuse_parallel_tool_calls_off(in, "bedrock")) return *refused;  // Converse has no switch
       auto translated = translate_tools(*tools);
       if (!translated) return translated.take_error();
       json config = {{"tools", std::move(*translated)}};

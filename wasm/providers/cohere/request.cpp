@@ -211,10 +211,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
     if (!translated) return translated.take_error();
     body["tools"] = std::move(*translated);
     if (strict) body["strict_tools"] = true;
-    const bool may_call = choice == nullptr || !choice->is_string() || choice->get_ref<const std::string&>() != "none";
-    if (may_call && !find_bool(in, "parallel_tool_calls").value_or(true)) {
-      return unsupported_parameter("cohere may call several tools at once and has no way to turn that off", "parallel_tool_calls");
-    }
+    if (auto refused = refuse_parallel_tool_calls_off(in, "cohere")) return *refused;  // Cohere has no switch
   }
   if (choice != nullptr && !choice->is_null()) {
     auto translated = translate_tool_choice(*choice, tools);

@@ -11,10 +11,10 @@ namespace llmroute::providers::gemini {
 namespace {
 
 // Client fields mapped below, or meaningless here (stream_options: we stream natively).
-constexpr std::array<std::string_view, 19> kHandled = {
+constexpr std::array<std::string_view, 20> kHandled = {
     "model", "models", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "seed",
     "presence_penalty", "frequency_penalty", "n", "response_format", "reasoning_effort", "modalities", "stream",
-    "stream_options", "tools", "tool_choice"};
+    "stream_options", "tools", "tool_choice", "parallel_tool_calls"};
 
 // reasoning_effort -> thinkingBudget, as Google's own OpenAI-compatible endpoint maps it.
 struct ThinkingBudget {
@@ -221,6 +221,7 @@ Result<json> generation_config(const ChatRequest& request) {
   const json& in = request.body;
   json config = json::object();
   if (auto refused = refuse_unmappable(in, "gemini")) return *refused;
+  if (auto refused = refuse_parallel_tool_calls_off(in, "gemini")) return *refused;  // Gemini has no switch
   if (request.max_output_tokens) config["maxOutputTokens"] = *request.max_output_tokens;
   for (const SameField& field : kSameFields) {
     if (const json* v = find(in, field.openai); v != nullptr && v->is_number()) config[std::string(field.gemini)] = *v;
