@@ -291,13 +291,34 @@ TEST(ProviderRequests, ParallelToolCallsOffIsHonouredByAnthropicAndRefusedWhereT
     EXPECT_EQ(refused.error().code, "unsupported_parameter") << name;
     EXPECT_EQ(refused.error().param, "parallel_tool_calls") << name;
     // Asking for nothing passes, and is not listed as dropped: no tools, no calls allowed, or true.
-    for (const std::string body : {R"({"model":"m","messages":[{"role":"user","content":"hi"}],"parallel_tool_calls":false})",
+    for (const std::string& body : std::vector<std::string>{R"({"model":"m","messages":[{"role":"user","content":"hi"}],"parallel_tool_calls":false})",
                                    "{\"model\":\"m\"," + tools + R"(,"parallel_tool_calls":false,"tool_choice":"none"})",
                                    "{\"model\":\"m\"," + tools + R"(,"parallel_tool_calls":true})"}) {
       auto built = build_for(name, body);
       ASSERT_TRUE(built) << name << " " << body << ": " << built.error().message;
       EXPECT_EQ(std::find(built->dropped.begin(), built->dropped.end(), "parallel_tool_calls"), built->dropped.end()) << name;
     }
+  }
+}
+
+TEST(ProviderRequests, ToolChoiceFormsAProviderCannotMapAreUnsupportedAndMalformedOnesInvalid) {
+  const std::string head = R"({"model":"m","messages":[{"role":"user","content":"hi"}],
+      "tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":)";
+  for (const char* name : {"anthropic", "google-ai-studio", "aws-bedrock", "cohere"}) {
+    for (const std::string choice : {R"({"type":"allowed_tools","allowed_tools":{"mode":"auto","tools":[{"type":"function","function":{"name":"f"}}]}})",
+                                     R"({"type":"custom","custom":{"name":"f"}})", R"("sometimes")"}) {
+      auto built = build_for(name, head + choice + "}");
+      ASSERT_FALSE(built) << name << " " << choice;
+      EXPECT_EQ(built.error().code, "unsupported_parameter") << name << " " << choice;
+      EXPECT_EQ(built.error().http_status, 400) << name << " " << choice;
+      EXPECT_EQ(built.error().param.rfind("tool_choice", 0), 0u) << name << " " << choice << ": " << built.error().param;
+    }
+    for (const std::string choice : {R"(5)", R"({"type":"function","function":{}})", R"({})"}) {
+      auto built = build_for(name, head + choice + "}");
+      ASSERT_FALSE(built) << name << " " << choice;
+      EXPECT_EQ(built.error().code, "invalid_type") << name << " " << choice;
+    }
+    EXPECT_TRUE(build_for(name, head + R"({"type":"function","function":{"name":"f"}}})")) << name;
   }
 }
 

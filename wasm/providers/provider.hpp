@@ -66,6 +66,19 @@ void list_dropped_tool_strict(const json& body, std::vector<std::string>& droppe
 // nullopt when the request asks for neither.
 std::optional<Error> refuse_unmappable(const json& body, std::string_view provider);
 
+// The tool_choice forms every block-API translator maps: a mode, or one named function.
+struct ToolChoice {
+  enum class Mode { Auto, None, Required, Function };
+  Mode mode = Mode::Auto;
+  std::string function_name;  // of Mode::Function
+};
+
+// Reads the client's tool_choice. A form OpenAI defines that `provider` cannot map (a mode other
+// than auto, none and required; {type: allowed_tools}, {type: custom}, ...) is refused as
+// unsupported_parameter, like any parameter a target cannot honour, so that the router tries
+// another; what is no tool_choice at all (a number, a function without a name) is invalid_type.
+Result<ToolChoice> read_tool_choice(const json& choice, std::string_view provider);
+
 // Whether the request lets the model call tools but not several at once: parallel_tool_calls:false
 // with tools offered and a tool_choice other than "none". Absent or true asks for nothing.
 bool forbids_parallel_tool_calls(const json& body);
