@@ -223,6 +223,22 @@ TEST(AnthropicStream, ErrorsAndCuts) {
   EXPECT_TRUE(s.error);
 }
 
+TEST(AnthropicStream, AStreamWithoutMessageStartGetsTheCallsId) {
+  const std::string upstream =
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n"
+      "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":2}}\n\n"
+      "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+  const Streamed s = stream(upstream, 3);
+  const Reassembled r = reassemble(s.out);
+  EXPECT_EQ(r.content, "Hi");
+  EXPECT_EQ(r.id, kFallbackId);
+  // Anthropic's own, when message_start gives it, and for a whole answer.
+  EXPECT_EQ(reassemble(stream("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"model\":\"m\"}}\n\n" +
+                              upstream, 5).out).id, "msg_1");
+  EXPECT_EQ(json::parse(anthropic::parse_answer(R"({"id":"msg_2","type":"message","role":"assistant","model":"m",
+      "content":[{"type":"text","text":"Hi"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}})", {0, "m", kFallbackId})->body)["id"], "msg_2");
+}
+
 // The request `body` as provider `name` would send it: Bedrock's models name their region and it
 // signs with example credentials (AWS's documented example keys, not real ones).
 Result<ProviderRequest> build_for(const char* name, const std::string& body) {

@@ -371,3 +371,14 @@ TEST(BedrockStream, ReasoningExceptionsCorruptionAndCuts) {
   ASSERT_TRUE(s.error);
   EXPECT_EQ(s.error->code, "answer_failed");
 }
+
+TEST(BedrockAnswer, ConverseGivesNoIdSoTheCallsOwnIsUsed) {
+  REQUIRE_SHARED_FIXTURES("bedrock");
+  auto text = bedrock::parse_answer(read_file(kFixtures / "converse-text.response.json"), {1'700'000'000'000, kModel, kFallbackId});
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(json::parse(text->body)["id"], kFallbackId);
+  const json recorded = json::parse(read_file(kFixtures / "converse-stream-text.stream.json"));
+  const Reassembled r = reassemble(stream(base64_decode(recorded["raw_base64"].get<std::string>()), 64).out);
+  EXPECT_EQ(r.id, kFallbackId);  // reassemble() checks that every chunk carries it
+  EXPECT_EQ(reassemble(stream(text_delta("Hi") + kStop, 3).out).id, kFallbackId);  // no messageStart either
+}

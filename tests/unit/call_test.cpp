@@ -479,6 +479,23 @@ TEST(Call, BedrockRequestsAreSignedAtTheTimeOfTheirEvent) {
   EXPECT_EQ(respond->body.find("FwoGZXIvYXdz"), std::string::npos);
 }
 
+TEST(Call, AnAnswerWithoutAnIdGetsOneMadeFromTheSeedAndAttempt) {
+  const std::string bedrock_answer = R"({"output":{"message":{"role":"assistant","content":[{"text":"Hi"}]}},"stopReason":"end_turn",
+    "usage":{"inputTokens":3,"outputTokens":1,"totalTokens":4}})";
+  auto id_for = [&](std::uint64_t seed) {
+    CallDriver d(bedrock_router(kBedrockConfig, kAwsSecrets, kAws), R"({"model":"b","messages":[{"role":"user","content":"hi"}]})", seed);
+    d.start();
+    d.answer(1, 503, R"({"message":"unavailable"})");
+    expect_send(d.fire_timer(), 2);
+    const auto actions = d.answer(2, 200, bedrock_answer);  // alive while respond points into it
+    const Respond* respond = find_action<Respond>(actions);
+    return respond ? json::parse(respond->body)["id"].get<std::string>() : std::string();
+  };
+  EXPECT_EQ(id_for(0x2a), "chatcmpl-llmroute-000000000000002a-2");  // the second attempt answered
+  EXPECT_EQ(id_for(0x2a), id_for(0x2a));                             // same seed, same answer
+  EXPECT_NE(id_for(0x2a), id_for(0x2b));
+}
+
 TEST(Call, BedrockWithoutCredentialsIsSkippedOrLeftToTheGateway) {
   const std::string body = R"({"model":"b","messages":[{"role":"user","content":"hi"}]})";
   CallDriver none(bedrock_router(kBedrockConfig, {"OPENAI_API_KEY"}, nullptr), body);

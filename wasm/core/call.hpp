@@ -238,6 +238,7 @@ class Call {
   std::string reservation_id_;
   std::size_t relayed_text_bytes_ = 0;  // content, reasoning and tool-argument bytes streamed to the client
 
+  std::uint64_t seed_ = 0;  // the call's: its random draws, and the id of answers whose provider gives none
   Pcg32 rng_{0};
 };
 

@@ -28,7 +28,7 @@ class AnthropicStream final : public SseStreamTranslator {
       const json* message = find_object(data, "message");
       const std::string* id = message ? find_string(*message, "id") : nullptr;
       const std::string* model = message ? find_string(*message, "model") : nullptr;
-      writer_.start(id ? *id : "", model ? *model : "", options_.now_ms / 1000);
+      writer_.start(answer_id(id, options_.fallback_id), model ? *model : "", options_.now_ms / 1000);
       // The input counts are final here, but output_tokens is provisional until message_delta: the
       // usage is not known (a stream cut before message_delta is estimated, not priced at 1 token).
       if (const json* usage = message ? find(*message, "usage") : nullptr) started_with_usage_ = read_usage(*usage, usage_);
@@ -91,7 +91,7 @@ class AnthropicStream final : public SseStreamTranslator {
 
   // A stream must open with message_start; tolerate one that does not.
   void ensure_started() {
-    if (!writer_.started()) writer_.start("", "", options_.now_ms / 1000);
+    if (!writer_.started()) writer_.start(options_.fallback_id, "", options_.now_ms / 1000);
   }
 
   StreamOptions options_;

@@ -43,7 +43,8 @@ Result<Answer> parse_answer(std::string_view body, const AnswerContext& context)
   if (end.failed) return Error{ErrorKind::Upstream, 502, "upstream_error", "answer_failed", "bedrock ended the answer with stopReason " + *stop, {}};
 
   openai_format::Completion completion;
-  completion.model = context.model;  // Converse names neither the answer nor its model
+  completion.id = context.fallback_id;  // Converse names neither the answer nor its model
+  completion.model = context.model;
   completion.created_s = context.now_ms / 1000;
   completion.finish_reason = std::string(end.finish_reason);
   for (const json& block : *content) {
