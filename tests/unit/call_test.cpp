@@ -496,6 +496,26 @@ TEST(Call, AnAnswerWithoutAnIdGetsOneMadeFromTheSeedAndAttempt) {
   EXPECT_NE(id_for(0x2a), id_for(0x2b));
 }
 
+TEST(Call, BedrockThrottlesAreRetriedButAServiceQuotaMovesOn) {
+  const std::string request = R"({"model":"b","messages":[{"role":"user","content":"hi"}]})";
+  auto second_send = [&](int status, const std::string& error_type) {
+    CallDriver d(bedrock_router(kBedrockConfig, kAwsSecrets, kAws), request);
+    d.start();
+    d.call->handle(UpstreamResponded{1, d.now_ms, status, std::nullopt, error_type});
+    d.call->feed(1, R"({"message":"Your request exceeds the service quota for your account."})");
+    d.call->handle(UpstreamEnded{1, d.now_ms});
+    auto actions = d.drain();
+    if (find_action<SendUpstream>(actions) == nullptr) actions = d.fire_timer();  // a retry waits out its backoff
+    const SendUpstream* send = find_action<SendUpstream>(actions);
+    return send ? send->url : std::string("no second attempt");
+  };
+  const std::string bedrock = "/aws-bedrock/", openai = "/openai/";
+  EXPECT_NE(second_send(429, "ThrottlingException").find(bedrock), std::string::npos);  // transient: the same target again
+  EXPECT_NE(second_send(429, "ServiceQuotaExceededException").find(openai), std::string::npos);
+  EXPECT_NE(second_send(400, "ServiceQuotaExceededException").find(openai), std::string::npos);  // not the client's 400 either
+  EXPECT_EQ(second_send(400, "ValidationException"), "no second attempt");  // the client's: answered
+}
+
 TEST(Call, BedrockWithoutCredentialsIsSkippedOrLeftToTheGateway) {
   const std::string body = R"({"model":"b","messages":[{"role":"user","content":"hi"}]})";
   CallDriver none(bedrock_router(kBedrockConfig, {"OPENAI_API_KEY"}, nullptr), body);

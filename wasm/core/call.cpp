@@ -209,6 +209,7 @@ void Call::on_responded(const UpstreamResponded& e) {
   if (hedge_ && e.status >= 200 && e.status < 300) drop_hedge(e.now_ms);  // the first attempt answered first
   awaiting->status = e.status;
   awaiting->retry_after_ms = e.retry_after_ms;
+  awaiting->error_type = e.error_type;
   if (e.status >= 200 && e.status < 300) {
     router_->health().record_latency(plan_.candidates[awaiting->candidate].target.label(), e.now_ms - awaiting->sent_ms);
   }
@@ -266,9 +267,11 @@ void Call::on_ended(const UpstreamEnded& e) {
     return succeed(*awaiting, std::move(*answer), e.now_ms);
   }
 
-  providers::UpstreamError error = candidate.provider->parse_error(status, awaiting->body);
+  providers::UpstreamError error = candidate.provider->parse_error(status, awaiting->body, awaiting->error_type);
   const auto retry_after = awaiting->retry_after_ms ? awaiting->retry_after_ms : error.retry_after_ms;
-  if (is_retryable_status(retry, status)) {
+  // The provider's word that this target cannot serve wins over a retryable status: Bedrock's
+  // service quota, whatever its status, does not lift within a backoff.
+  if (is_retryable_status(retry, status) && !error.target_fault) {
     return fail_attempt(*awaiting,
                         {AttemptOutcome::RetryableError, status, "status_" + std::to_string(status), error.message, retry_after},
                         e.now_ms);

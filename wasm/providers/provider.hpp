@@ -198,12 +198,18 @@ struct Provider {
 
   Result<ProviderRequest> (*build_request)(const ChatRequest& request, std::string_view model, const RequestContext& context);
   Result<Answer> (*parse_answer)(std::string_view body, const AnswerContext& context);
-  UpstreamError (*parse_error)(int status, std::string_view body);
+  // Reads an error answer: its status, its body, and the error class its head names, which only
+  // Bedrock sends (x-amzn-errortype; its body holds just a message). Call through parse_error().
+  UpstreamError (*read_error)(int status, std::string_view body, std::string_view error_type);
   std::unique_ptr<StreamTranslator> (*new_stream)(const StreamOptions& options);
   // Why `model` (the part after "provider/") can never be a target of this provider, or empty.
   // Checked when the config is loaded, so a bad target is a config problem, not a 500 later; null
   // when the provider takes any model name.
   std::string (*model_problem)(std::string_view model) = nullptr;
+
+  UpstreamError parse_error(int status, std::string_view body, std::string_view error_type = {}) const {
+    return read_error(status, body, error_type);
+  }
 
   // Whether the core signs this provider's requests (with the environment's AWS credentials)
   // rather than the Worker putting a key in a header.
