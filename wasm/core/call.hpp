@@ -31,7 +31,7 @@ struct UpstreamResponded {  // the head of an attempt's answer arrived; its body
   std::int64_t now_ms = 0;
   int status = 0;
   std::optional<std::int64_t> retry_after_ms;  // from retry-after / retry-after-ms, parsed by the caller
-  std::string error_type;  // x-amzn-errortype: the error class Bedrock names in the head, not the body
+  std::string error_type{};  // x-amzn-errortype: the error class Bedrock names in the head, not the body
 };
 struct UpstreamEnded {  // the whole body of the attempt has been fed
   int attempt = 0;

@@ -93,7 +93,7 @@ std::optional<Error> refuse_parallel_tool_calls_off(const json& body, std::strin
 struct AnswerContext {
   std::int64_t now_ms = 0;  // for "created", when the provider gives no time
   std::string model;        // the model asked for: "model" of answers that do not name theirs
-  std::string fallback_id;  // "id" of answers that have none (OpenAI clients expect one), made by the call
+  std::string fallback_id{};  // "id" of answers that have none (OpenAI clients expect one), made by the call
 };
 
 // The id an answer or stream goes out with: the provider's own, or `fallback_id` when it gives
@@ -140,7 +140,7 @@ struct StreamOptions {
   bool include_usage = false;  // the client asked for a final usage chunk (stream_options.include_usage)
   std::int64_t now_ms = 0;     // for "created" in translated chunks
   std::string model;           // the model asked for: "model" of streams that do not name theirs
-  std::string fallback_id;     // "id" of every chunk of a stream whose provider gives none, made by the call
+  std::string fallback_id{};   // "id" of every chunk of a stream whose provider gives none, made by the call
   // Members to add to the client's usage object, given the usage in it (llmroute's cost of it).
   std::function<std::string(const Usage&)> usage_members{};
 
