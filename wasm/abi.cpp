@@ -279,6 +279,16 @@ std::optional<std::int64_t> retry_after_from(const json& headers) {
   return std::nullopt;
 }
 
+// Bedrock names the class of an error in x-amzn-errortype only; its body holds just a message.
+std::string error_type_from(const json& headers) {
+  if (!headers.is_object()) return {};
+  for (auto it = headers.begin(); it != headers.end(); ++it) {
+    const auto* value = it.value().get_ptr<const json::string_t*>();
+    if (value != nullptr && iequals(it.key(), "x-amzn-errortype")) return *value;
+  }
+  return {};
+}
+
 Result<core::Event> parse_event(std::string_view text) {
   json doc;
   if (parse_json(text, doc) != JsonParseStatus::Ok || !doc.is_object()) {
@@ -307,7 +317,8 @@ Result<core::Event> parse_event(std::string_view text) {
     }
     const json* headers = find(doc, "headers");
     return core::Event{core::UpstreamResponded{attempt, *now_ms, static_cast<int>(*status),
-                                               headers ? retry_after_from(*headers) : std::nullopt}};
+                                               headers ? retry_after_from(*headers) : std::nullopt,
+                                               headers ? error_type_from(*headers) : std::string()}};
   }
   if (*type == "upstream_ended") return core::Event{core::UpstreamEnded{attempt, *now_ms}};
   if (*type == "upstream_failed") {

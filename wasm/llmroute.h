@@ -45,6 +45,8 @@
  *   call_step events : (an "attempt" must fit int32, as in llmroute_call_feed)
  *                      {"type":"client_request_received","now_ms":N,"seed":N}
  *                      {"type":"upstream_responded","attempt":N,"now_ms":N,"status":N,"headers":{...}}
+ *                        (headers read: retry-after, retry-after-ms, x-amzn-errortype (Bedrock's
+ *                        error class); others are ignored)
  *                      {"type":"upstream_ended","attempt":N,"now_ms":N}
  *                      {"type":"upstream_failed","attempt":N,"now_ms":N,"cause":"network"|"timeout"}
  *                      {"type":"timer_fired","now_ms":N}

@@ -72,8 +72,11 @@ inline void expect_same_fields(const json& sent, const json& expected, const std
   for (auto it = sent.begin(); it != sent.end(); ++it) EXPECT_TRUE(expected.contains(it.key())) << what << ": extra " << it.key();
 }
 
+// The id the translators are given for answers and streams whose provider names none.
+inline const std::string kFallbackId = "chatcmpl-llmroute-test-1";
+
 inline providers::Answer answer(std::string_view provider_name, const std::string& body) {
-  auto parsed = provider(provider_name).parse_answer(body, providers::AnswerContext{1'700'000'000'000});
+  auto parsed = provider(provider_name).parse_answer(body, providers::AnswerContext{1'700'000'000'000, {}, kFallbackId});
   EXPECT_TRUE(parsed.ok()) << (parsed.ok() ? "" : parsed.error().message);
   return parsed.ok() ? *parsed : providers::Answer{};
 }
@@ -90,7 +93,7 @@ struct Streamed {
 // model asked for, which streams that do not name theirs report.
 inline Streamed run_stream(std::unique_ptr<providers::StreamTranslator> (*new_stream)(const providers::StreamOptions&),
                            const std::string& upstream, std::size_t piece, bool include_usage = true, std::string model = {}) {
-  auto translator = new_stream({include_usage, 1'700'000'000'000, std::move(model)});
+  auto translator = new_stream({include_usage, 1'700'000'000'000, std::move(model), kFallbackId});
   Streamed s;
   for (std::size_t i = 0; i < upstream.size(); i += piece) translator->feed(std::string_view(upstream).substr(i, piece), s.out);
   translator->finish(s.out);
@@ -138,6 +141,9 @@ inline Reassembled reassemble(const std::string& sse) {
   for (const SseEvent& e : events) {
     const json chunk = json::parse(e.data);
     r.chunks.push_back(chunk);
+    // Every chunk of one stream carries the same non-empty id (the provider's, else the call's).
+    EXPECT_TRUE(chunk["id"].is_string() && !chunk["id"].get<std::string>().empty()) << e.data;
+    if (!r.chunks.empty() && r.chunks.front()["id"] != chunk["id"]) ADD_FAILURE() << "the id changed mid-stream: " << e.data;
     if (chunk["id"].is_string()) r.id = chunk["id"];
     if (chunk["model"].is_string()) r.model = chunk["model"];
     // OpenAI's shape, whatever the provider wrote.

@@ -223,6 +223,22 @@ TEST(AnthropicStream, ErrorsAndCuts) {
   EXPECT_TRUE(s.error);
 }
 
+TEST(AnthropicStream, AStreamWithoutMessageStartGetsTheCallsId) {
+  const std::string upstream =
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n"
+      "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":2}}\n\n"
+      "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+  const Streamed s = stream(upstream, 3);
+  const Reassembled r = reassemble(s.out);
+  EXPECT_EQ(r.content, "Hi");
+  EXPECT_EQ(r.id, kFallbackId);
+  // Anthropic's own, when message_start gives it, and for a whole answer.
+  EXPECT_EQ(reassemble(stream("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"model\":\"m\"}}\n\n" +
+                              upstream, 5).out).id, "msg_1");
+  EXPECT_EQ(json::parse(anthropic::parse_answer(R"({"id":"msg_2","type":"message","role":"assistant","model":"m",
+      "content":[{"type":"text","text":"Hi"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}})", {0, "m", kFallbackId})->body)["id"], "msg_2");
+}
+
 // The request `body` as provider `name` would send it: Bedrock's models name their region and it
 // signs with example credentials (AWS's documented example keys, not real ones).
 Result<ProviderRequest> build_for(const char* name, const std::string& body) {
@@ -266,6 +282,59 @@ TEST(ProviderRequests, ImagesWhereOnlyTextIsTakenAreRefusedNotDropped) {
     EXPECT_TRUE(build_for(name, R"({"model":"m","messages":[{"role":"system","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]},)"
                                 R"({"role":"user","content":"hi"}]})"))
         << name;
+  }
+}
+
+TEST(ProviderRequests, ParallelToolCallsOffIsHonouredByAnthropicAndRefusedWhereThereIsNoSwitch) {
+  const std::string tools = R"("messages":[{"role":"user","content":"hi"}],
+      "tools":[{"type":"function","function":{"name":"f"}},{"type":"function","function":{"name":"g"}}])";
+  auto sent_choice = [&](const std::string& extra) {
+    auto built = build_for("anthropic", "{\"model\":\"m\"," + tools + extra + "}");
+    EXPECT_TRUE(built) << extra << ": " << (built ? "" : built.error().message);
+    return built ? json::parse(built->body).value("tool_choice", json()) : json();
+  };
+  // Anthropic's switch needs a tool_choice: "auto" when the client gave none.
+  EXPECT_EQ(sent_choice(R"(,"parallel_tool_calls":false)"), json::parse(R"({"type":"auto","disable_parallel_tool_use":true})"));
+  EXPECT_EQ(sent_choice(R"(,"parallel_tool_calls":false,"tool_choice":"required")"),
+            json::parse(R"({"type":"any","disable_parallel_tool_use":true})"));
+  EXPECT_EQ(sent_choice(R"(,"parallel_tool_calls":false,"tool_choice":"none")"), json::parse(R"({"type":"none"})"));
+  EXPECT_EQ(sent_choice(R"(,"parallel_tool_calls":true)"), json());
+
+  for (const char* name : {"google-ai-studio", "aws-bedrock", "cohere"}) {
+    auto refused = build_for(name, "{\"model\":\"m\"," + tools + R"(,"parallel_tool_calls":false})");
+    ASSERT_FALSE(refused) << name;
+    EXPECT_EQ(refused.error().http_status, 400) << name;
+    EXPECT_EQ(refused.error().code, "unsupported_parameter") << name;
+    EXPECT_EQ(refused.error().param, "parallel_tool_calls") << name;
+    // Asking for nothing passes, and is not listed as dropped: no tools, no calls allowed, or true.
+    for (const std::string& body : std::vector<std::string>{R"({"model":"m","messages":[{"role":"user","content":"hi"}],"parallel_tool_calls":false})",
+                                   "{\"model\":\"m\"," + tools + R"(,"parallel_tool_calls":false,"tool_choice":"none"})",
+                                   "{\"model\":\"m\"," + tools + R"(,"parallel_tool_calls":true})"}) {
+      auto built = build_for(name, body);
+      ASSERT_TRUE(built) << name << " " << body << ": " << built.error().message;
+      EXPECT_EQ(std::find(built->dropped.begin(), built->dropped.end(), "parallel_tool_calls"), built->dropped.end()) << name;
+    }
+  }
+}
+
+TEST(ProviderRequests, ToolChoiceFormsAProviderCannotMapAreUnsupportedAndMalformedOnesInvalid) {
+  const std::string head = R"({"model":"m","messages":[{"role":"user","content":"hi"}],
+      "tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":)";
+  for (const char* name : {"anthropic", "google-ai-studio", "aws-bedrock", "cohere"}) {
+    for (const std::string choice : {R"({"type":"allowed_tools","allowed_tools":{"mode":"auto","tools":[{"type":"function","function":{"name":"f"}}]}})",
+                                     R"({"type":"custom","custom":{"name":"f"}})", R"("sometimes")"}) {
+      auto built = build_for(name, head + choice + "}");
+      ASSERT_FALSE(built) << name << " " << choice;
+      EXPECT_EQ(built.error().code, "unsupported_parameter") << name << " " << choice;
+      EXPECT_EQ(built.error().http_status, 400) << name << " " << choice;
+      EXPECT_EQ(built.error().param.rfind("tool_choice", 0), 0u) << name << " " << choice << ": " << built.error().param;
+    }
+    for (const std::string choice : {R"(5)", R"({"type":"function","function":{}})", R"({})"}) {
+      auto built = build_for(name, head + choice + "}");
+      ASSERT_FALSE(built) << name << " " << choice;
+      EXPECT_EQ(built.error().code, "invalid_type") << name << " " << choice;
+    }
+    EXPECT_TRUE(build_for(name, head + R"({"type":"function","function":{"name":"f"}}})")) << name;
   }
 }
 

@@ -261,7 +261,7 @@ TEST(BedrockAnswer, CacheTokensFailuresAndFilters) {
 
 TEST(BedrockError, RecordedAndStatusCarriedErrors) {
   REQUIRE_SHARED_FIXTURES("bedrock");
-  // Recorded with x-amzn-errortype: ValidationException, which parse_error does not see.
+  // Recorded with x-amzn-errortype: ValidationException; here as a gateway that drops the header gives it.
   const auto invalid = bedrock::parse_error(400, read_file(kFixtures / "error-400-validation-exception.json"));
   EXPECT_EQ(invalid.message, "The provided model identifier is invalid.");
   EXPECT_EQ(invalid.type, "invalid_request_error");
@@ -370,4 +370,49 @@ TEST(BedrockStream, ReasoningExceptionsCorruptionAndCuts) {
   s = stream(kStart + event_frame("messageStop", R"({"stopReason":"malformed_model_output"})"), 64);
   ASSERT_TRUE(s.error);
   EXPECT_EQ(s.error->code, "answer_failed");
+}
+
+TEST(BedrockError, TheErrorTypeHeaderNamesTheClassAndAQuotaIsTheTargetsNotATransientThrottle) {
+  REQUIRE_SHARED_FIXTURES("bedrock");
+  // As recorded (manifest: x-amzn-errortype of error-400-validation-exception.json).
+  const auto invalid = bedrock::parse_error(400, read_file(kFixtures / "error-400-validation-exception.json"),
+                                            "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/");
+  EXPECT_EQ(invalid.code, "ValidationException");
+  EXPECT_EQ(invalid.type, "invalid_request_error");
+  const auto bad_field = bedrock::parse_error(400, R"({"message":"messages: field required"})", "ValidationException");
+  EXPECT_EQ(bad_field.code, "ValidationException");
+  EXPECT_FALSE(bad_field.target_fault);  // the client's request: answered, not moved on
+  // Context length keeps OpenAI's code, which clients match.
+  EXPECT_EQ(bedrock::parse_error(400, R"({"message":"Input is too long for requested model."})", "ValidationException").code,
+            "context_length_exceeded");
+
+  const auto throttled = bedrock::parse_error(429, R"({"message":"Too many requests, please wait before trying again."})", "ThrottlingException");
+  EXPECT_EQ(throttled.code, "ThrottlingException");
+  EXPECT_EQ(throttled.type, "rate_limit_error");
+  EXPECT_FALSE(throttled.target_fault);  // transient: retried after a backoff (by its status)
+  for (const int status : {400, 429}) {  // 400 in AWS's guide; a 429 means the same
+    const auto quota = bedrock::parse_error(status, R"({"message":"Your request exceeds the service quota for your account."})",
+                                            "ServiceQuotaExceededException");
+    EXPECT_EQ(quota.code, "ServiceQuotaExceededException") << status;
+    EXPECT_EQ(quota.type, "insufficient_quota") << status;
+    EXPECT_TRUE(quota.target_fault) << status;  // not lifted by a backoff, nor the client's fault: the next target
+  }
+  const auto not_ready = bedrock::parse_error(429, R"({"message":"Model is not ready."})", "ModelNotReadyException");
+  EXPECT_EQ(not_ready.type, "server_error");
+  EXPECT_FALSE(not_ready.target_fault);
+  EXPECT_EQ(bedrock::parse_error(403, "{}", "AccessDeniedException").code, "AccessDeniedException");
+  EXPECT_EQ(bedrock::parse_error(503, "", "ServiceUnavailableException").type, "server_error");
+  // An unknown class changes nothing: the status speaks.
+  EXPECT_EQ(bedrock::parse_error(429, "{}", "SomethingNewException").code, "rate_limit_exceeded");
+}
+
+TEST(BedrockAnswer, ConverseGivesNoIdSoTheCallsOwnIsUsed) {
+  REQUIRE_SHARED_FIXTURES("bedrock");
+  auto text = bedrock::parse_answer(read_file(kFixtures / "converse-text.response.json"), {1'700'000'000'000, kModel, kFallbackId});
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(json::parse(text->body)["id"], kFallbackId);
+  const json recorded = json::parse(read_file(kFixtures / "converse-stream-text.stream.json"));
+  const Reassembled r = reassemble(stream(base64_decode(recorded["raw_base64"].get<std::string>()), 64).out);
+  EXPECT_EQ(r.id, kFallbackId);  // reassemble() checks that every chunk carries it
+  EXPECT_EQ(reassemble(stream(text_delta("Hi") + kStop, 3).out).id, kFallbackId);  // no messageStart either
 }

@@ -537,6 +537,43 @@ TEST(Call, BedrockRequestsAreSignedAtTheTimeOfTheirEvent) {
   EXPECT_EQ(respond->body.find("FwoGZXIvYXdz"), std::string::npos);
 }
 
+TEST(Call, AnAnswerWithoutAnIdGetsOneMadeFromTheSeedAndAttempt) {
+  const std::string bedrock_answer = R"({"output":{"message":{"role":"assistant","content":[{"text":"Hi"}]}},"stopReason":"end_turn",
+    "usage":{"inputTokens":3,"outputTokens":1,"totalTokens":4}})";
+  auto id_for = [&](std::uint64_t seed) {
+    CallDriver d(bedrock_router(kBedrockConfig, kAwsSecrets, kAws), R"({"model":"b","messages":[{"role":"user","content":"hi"}]})", seed);
+    d.start();
+    d.answer(1, 503, R"({"message":"unavailable"})");
+    expect_send(d.fire_timer(), 2);
+    const auto actions = d.answer(2, 200, bedrock_answer);  // alive while respond points into it
+    const Respond* respond = find_action<Respond>(actions);
+    return respond ? json::parse(respond->body)["id"].get<std::string>() : std::string();
+  };
+  EXPECT_EQ(id_for(0x2a), "chatcmpl-llmroute-000000000000002a-2");  // the second attempt answered
+  EXPECT_EQ(id_for(0x2a), id_for(0x2a));                             // same seed, same answer
+  EXPECT_NE(id_for(0x2a), id_for(0x2b));
+}
+
+TEST(Call, BedrockThrottlesAreRetriedButAServiceQuotaMovesOn) {
+  const std::string request = R"({"model":"b","messages":[{"role":"user","content":"hi"}]})";
+  auto second_send = [&](int status, const std::string& error_type) {
+    CallDriver d(bedrock_router(kBedrockConfig, kAwsSecrets, kAws), request);
+    d.start();
+    d.call->handle(UpstreamResponded{1, d.now_ms, status, std::nullopt, error_type});
+    d.call->feed(1, R"({"message":"Your request exceeds the service quota for your account."})");
+    d.call->handle(UpstreamEnded{1, d.now_ms});
+    auto actions = d.drain();
+    if (find_action<SendUpstream>(actions) == nullptr) actions = d.fire_timer();  // a retry waits out its backoff
+    const SendUpstream* send = find_action<SendUpstream>(actions);
+    return send ? send->url : std::string("no second attempt");
+  };
+  const std::string bedrock = "/aws-bedrock/", openai = "/openai/";
+  EXPECT_NE(second_send(429, "ThrottlingException").find(bedrock), std::string::npos);  // transient: the same target again
+  EXPECT_NE(second_send(429, "ServiceQuotaExceededException").find(openai), std::string::npos);
+  EXPECT_NE(second_send(400, "ServiceQuotaExceededException").find(openai), std::string::npos);  // not the client's 400 either
+  EXPECT_EQ(second_send(400, "ValidationException"), "no second attempt");  // the client's: answered
+}
+
 TEST(Call, BedrockWithoutCredentialsIsSkippedOrLeftToTheGateway) {
   const std::string body = R"({"model":"b","messages":[{"role":"user","content":"hi"}]})";
   CallDriver none(bedrock_router(kBedrockConfig, {"OPENAI_API_KEY"}, nullptr), body);

@@ -306,3 +306,13 @@ TEST(CohereStream, ErrorsAndCuts) {
   EXPECT_TRUE(s.complete);
   EXPECT_EQ(reassemble(s.out).content, "Hi");
 }
+
+TEST(CohereStream, AStreamWithoutMessageStartGetsTheCallsId) {
+  const Streamed s = stream(event("content-delta", R"({"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"Hi"}}}})") +
+                                event("message-end", R"({"type":"message-end","delta":{"finish_reason":"COMPLETE"}})"),
+                            5);
+  const Reassembled r = reassemble(s.out);
+  EXPECT_EQ(r.content, "Hi");
+  EXPECT_EQ(r.id, kFallbackId);
+  EXPECT_EQ(reassemble(stream(kStart, 7).out).id, "c-1");  // Cohere's own, when it gives one
+}

@@ -241,7 +241,7 @@ TEST(GeminiRequest, RecordedRequestsFieldByField) {
 TEST(GeminiRequest, HistoryToolCallsImagesAndSettings) {
   const std::string signature = "EpwICpkIAXLI2nx+/=";
   const ProviderRequest built = build(R"({"model":"r","max_completion_tokens":300,"temperature":0.5,"top_p":0.9,"stop":"END",
-    "seed":7,"presence_penalty":0.25,"frequency_penalty":-0.5,"user":"u-42","logit_bias":{},"parallel_tool_calls":false,
+    "seed":7,"presence_penalty":0.25,"frequency_penalty":-0.5,"user":"u-42","logit_bias":{},"parallel_tool_calls":true,
     "response_format":{"type":"json_schema","json_schema":{"name":"answer","strict":true,
       "schema":{"type":"object","properties":{"a":{"type":["string","null"]}},"required":["a"],"additionalProperties":false}}},
     "tool_choice":{"type":"function","function":{"name":"lookup"}},
@@ -292,7 +292,7 @@ TEST(GeminiRequest, HistoryToolCallsImagesAndSettings) {
   EXPECT_EQ(sent["generationConfig"], json::parse(R"({"maxOutputTokens":300,"temperature":0.5,"topP":0.9,"stopSequences":["END"],
     "seed":7,"presencePenalty":0.25,"frequencyPenalty":-0.5,"responseMimeType":"application/json",
     "responseJsonSchema":{"type":"object","properties":{"a":{"type":["string","null"]}},"required":["a"],"additionalProperties":false}})"));
-  EXPECT_EQ(built.dropped, (std::vector<std::string>{"logit_bias", "parallel_tool_calls", "user", "tools.function.strict"}));
+  EXPECT_EQ(built.dropped, (std::vector<std::string>{"logit_bias", "user", "tools.function.strict"}));
   EXPECT_EQ(built.headers, (std::vector<Header>{{"content-type", "application/json"}}));
 }
 

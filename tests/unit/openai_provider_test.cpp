@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "support/core_harness.hpp"
+#include "support/provider_fixtures.hpp"
 
 using namespace llmroute;
 using namespace llmroute::providers;
@@ -56,6 +57,20 @@ TEST(OpenAiAnswer, MalformedAnswersAreUpstreamErrors) {
     EXPECT_EQ(answer.error().kind, ErrorKind::Upstream);
     EXPECT_EQ(answer.error().code, "malformed_answer");
   }
+}
+
+TEST(OpenAiAnswer, DialectAnswersAndStreamsWithoutAnIdGetTheCallsOwn) {
+  for (const char* id : {"", R"("id":"",)"}) {
+    const auto answer = test_support::answer("mistral", std::string("{") + id +
+        R"("object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}]})");
+    EXPECT_EQ(json::parse(answer.body)["id"], test_support::kFallbackId) << id;
+  }
+  EXPECT_EQ(json::parse(test_support::answer("mistral", R"({"id":"cmpl-1","object":"chat.completion","model":"m",
+      "choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}]})").body)["id"], "cmpl-1");
+  const std::string chunks = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}\n\n"
+                             "data: {\"id\":\"\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+  const auto r = test_support::reassemble(test_support::stream_both_ways("mistral", chunks, false).out);
+  EXPECT_EQ(r.id, test_support::kFallbackId);  // on every chunk: reassemble() checks
 }
 
 TEST(OpenAiError, ReadsTheEnvelope) {

@@ -22,11 +22,16 @@ TEST(PerplexityRequest, NoToolsOneChoice) {
   EXPECT_EQ(sent["messages"][0]["role"], "system");
   EXPECT_EQ(built.dropped, (std::vector<std::string>{"seed", "user"}));
   for (const char* body : {R"({"model":"r","tools":[{"type":"function","function":{"name":"f"}}],"messages":[{"role":"user","content":"hi"}]})",
-                           R"({"model":"r","n":2,"messages":[{"role":"user","content":"hi"}]})"}) {
+                           R"({"model":"r","n":2,"messages":[{"role":"user","content":"hi"}]})",
+                           // Perplexity documents JSON Schema outputs only: no plain JSON mode.
+                           R"({"model":"r","response_format":{"type":"json_object"},"messages":[{"role":"user","content":"hi"}]})"}) {
     const auto refused = try_build("perplexity-ai", body, "sonar");
     ASSERT_FALSE(refused.ok()) << body;
     EXPECT_EQ(refused.error().code, "unsupported_parameter");
   }
+  EXPECT_EQ(try_build("perplexity-ai", R"({"model":"r","response_format":{"type":"json_object"},"messages":[{"role":"user","content":"hi"}]})", "sonar")
+                .error().param, "response_format");
+  EXPECT_TRUE(try_build("perplexity-ai", R"({"model":"r","response_format":{"type":"text"},"messages":[{"role":"user","content":"hi"}]})", "sonar").ok());
 }
 
 TEST(PerplexityAnswer, RecordedAnswerKeepsCitations) {

@@ -118,3 +118,11 @@ TEST(WorkersAiError, RecordedEnvelopeErrors) {
   EXPECT_EQ(error.message, "No route for that URI");
   EXPECT_EQ(error.type, "invalid_request_error");
 }
+
+TEST(WorkersAiAnswer, NativeAnswersAndStreamsGetTheCallsId) {
+  EXPECT_EQ(json::parse(answer("workers-ai", R"({"result":{"response":"Hi"},"success":true,"errors":[],"messages":[]})").body)["id"],
+            kFallbackId);
+  const Reassembled r = reassemble(stream_both_ways("workers-ai", "data: {\"response\":\"Hi\"}\n\ndata: {\"response\":\" there\"}\n\ndata: [DONE]\n\n", false).out);
+  EXPECT_EQ(r.content, "Hi there");
+  EXPECT_EQ(r.id, kFallbackId);  // on every chunk: reassemble() checks
+}

@@ -48,6 +48,7 @@ describe("bedrock through llmroute", () => {
     assert.equal(data.model, MODEL);
     assert.equal(data.choices[0].message.content, replyText("aws-bedrock", MODEL_ID));
     assert.equal(data.choices[0].finish_reason, "stop");
+    assert.match(data.id, /^chatcmpl-llmroute-[0-9a-f]{16}-1$/);  // Converse names no answer
     assert.equal(response.headers.get("x-llmroute-provider"), "aws-bedrock");
     assert.equal(response.headers.get("x-llmroute-cost-status"), "measured");
     const pico = data.usage.prompt_tokens * 800_000 + data.usage.completion_tokens * 4_000_000;
@@ -92,8 +93,10 @@ describe("bedrock through llmroute", () => {
     let text = "";
     let usage = null;
     let finish = null;
+    const ids = new Set();
     for await (const chunk of stream) {
       assert.equal(chunk.object, "chat.completion.chunk");
+      ids.add(chunk.id);
       text += chunk.choices[0]?.delta?.content ?? "";
       finish = chunk.choices[0]?.finish_reason ?? finish;
       usage = chunk.usage ?? usage;
@@ -101,6 +104,9 @@ describe("bedrock through llmroute", () => {
     assert.equal(text, replyText("aws-bedrock", MODEL_ID));
     assert.equal(finish, "stop");
     assert.equal(usage.completion_tokens, estimateCompletionTokens(text));
+    // Converse names no answer: every chunk carries the one id the call made.
+    assert.equal(ids.size, 1);
+    assert.match([...ids][0], /^chatcmpl-llmroute-[0-9a-f]{16}-1$/);
     assert.equal(emulator.requests[0].path, "/bedrock-runtime/us-east-1/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse-stream");
   });
 
@@ -118,6 +124,22 @@ describe("bedrock through llmroute", () => {
     let text = "";
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
     assert.equal(text, replyText("openai", "gpt-4o-mini"));
+  });
+
+  test("x-amzn-errortype reaches the core: a service quota moves on to the next target, not answered as the client's 400", async () => {
+    emulator.addFault({ provider: "aws-bedrock", status: 400, times: 1,
+      headers: { "x-amzn-errortype": "ServiceQuotaExceededException:http://internal.amazon.com/coral/com.amazon.bedrock/" } });
+    const res = await llmroute.chat({ model: "bedrock", messages: [{ role: "user", content: "hi" }] });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-llmroute-provider"), "openai");
+    assert.deepEqual(parseAttempts(res.headers.get("x-llmroute-attempts")).map((a) => [a.target, a.outcome, a.status]), [
+      [`aws-bedrock/${MODEL}`, "target_error", 400], ["openai/gpt-4o-mini", "ok", 200]]);
+
+    // The same status with ValidationException is the client's: answered, with the class as its code.
+    emulator.addFault({ provider: "aws-bedrock", status: 400, times: 1 });
+    const invalid = await llmroute.chat({ model: "bedrock", messages: [{ role: "user", content: "hi" }] });
+    assert.equal(invalid.status, 400);
+    assert.equal((await invalid.json()).error.code, "ValidationException");
   });
 });
 

@@ -41,6 +41,16 @@ std::size_t answer_text_bytes(std::string_view openai_json) {
          string_member_bytes(openai_json, "arguments");
 }
 
+// The id of an answer (and of every chunk of a stream) whose provider gives none: OpenAI clients
+// expect a non-empty one. Made from the call's seed, so the same seed gives the same answer, id
+// included, and from the attempt, so two attempts of one call never share it.
+std::string fallback_answer_id(std::uint64_t seed, int attempt) {
+  static constexpr char kHexDigits[] = "0123456789abcdef";
+  std::string out = "chatcmpl-llmroute-";
+  for (int shift = 60; shift >= 0; shift -= 4) out += kHexDigits[(seed >> shift) & 0xF];
+  return out + "-" + std::to_string(attempt);
+}
+
 // retry-after is whole seconds: round up, so that a client never comes back too early.
 std::string retry_after_seconds(std::int64_t ms) { return std::to_string(ms / 1000 + (ms % 1000 != 0)); }
 
@@ -120,6 +130,7 @@ void Call::on_start(const ClientRequestReceived& e) {
   if (!std::holds_alternative<Starting>(state_)) return;
   started_ms_ = e.now_ms;
   const std::uint64_t seed = plan_.seed.value_or(e.seed);
+  seed_ = seed;
   rng_ = Pcg32(seed);
   // Loadbalance draws and latency order were planned without the call's seed and time: redo them.
   if (plan_.depends_on_seed_or_health) {
@@ -198,12 +209,14 @@ void Call::on_responded(const UpstreamResponded& e) {
   if (hedge_ && e.status >= 200 && e.status < 300) drop_hedge(e.now_ms);  // the first attempt answered first
   awaiting->status = e.status;
   awaiting->retry_after_ms = e.retry_after_ms;
+  awaiting->error_type = e.error_type;
   if (e.status >= 200 && e.status < 300) {
     router_->health().record_latency(plan_.candidates[awaiting->candidate].target.label(), e.now_ms - awaiting->sent_ms);
   }
   if (request_.stream && e.status >= 200 && e.status < 300) {
     const Candidate& candidate = plan_.candidates[awaiting->candidate];
-    providers::StreamOptions options{request_.include_usage, e.now_ms, candidate.target.model};
+    providers::StreamOptions options{request_.include_usage, e.now_ms, candidate.target.model,
+                                     fallback_answer_id(seed_, e.attempt)};
     // The usage chunk carries the cost, priced as every answer is (see Call::price).
     options.usage_members = [router = router_, provider = candidate.target.provider, model = candidate.target.model](const Usage& usage) {
       return cost_members(price_usage(router->prices(), provider, model, usage));
@@ -244,7 +257,8 @@ void Call::on_ended(const UpstreamEnded& e) {
                         e.now_ms);
   }
   if (status >= 200 && status < 300) {
-    auto answer = candidate.provider->parse_answer(awaiting->body, providers::AnswerContext{e.now_ms, candidate.target.model});
+    const providers::AnswerContext context{e.now_ms, candidate.target.model, fallback_answer_id(seed_, e.attempt)};
+    auto answer = candidate.provider->parse_answer(awaiting->body, context);
     if (!answer) {
       // A malformed answer, or one the provider itself marked as failed: worth another try.
       return fail_attempt(*awaiting,
@@ -253,9 +267,11 @@ void Call::on_ended(const UpstreamEnded& e) {
     return succeed(*awaiting, std::move(*answer), e.now_ms);
   }
 
-  providers::UpstreamError error = candidate.provider->parse_error(status, awaiting->body);
+  providers::UpstreamError error = candidate.provider->parse_error(status, awaiting->body, awaiting->error_type);
   const auto retry_after = awaiting->retry_after_ms ? awaiting->retry_after_ms : error.retry_after_ms;
-  if (is_retryable_status(retry, status)) {
+  // The provider's word that this target cannot serve wins over a retryable status: Bedrock's
+  // service quota, whatever its status, does not lift within a backoff.
+  if (is_retryable_status(retry, status) && !error.target_fault) {
     return fail_attempt(*awaiting,
                         {AttemptOutcome::RetryableError, status, "status_" + std::to_string(status), error.message, retry_after},
                         e.now_ms);

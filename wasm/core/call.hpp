@@ -31,6 +31,7 @@ struct UpstreamResponded {  // the head of an attempt's answer arrived; its body
   std::int64_t now_ms = 0;
   int status = 0;
   std::optional<std::int64_t> retry_after_ms;  // from retry-after / retry-after-ms, parsed by the caller
+  std::string error_type{};  // x-amzn-errortype: the error class Bedrock names in the head, not the body
 };
 struct UpstreamEnded {  // the whole body of the attempt has been fed
   int attempt = 0;
@@ -141,6 +142,7 @@ class Call {
     std::int64_t deadline_ms = 0;
     int status = 0;  // 0 until the head arrives
     std::optional<std::int64_t> retry_after_ms;
+    std::string error_type;  // of the head (UpstreamResponded::error_type)
     std::string body;                                     // a whole answer, buffered
     std::unique_ptr<providers::StreamTranslator> stream;  // a streamed 2xx answer, translated as it comes
     std::size_t stream_bytes = 0;
@@ -239,6 +241,7 @@ class Call {
   std::string reservation_id_;
   std::size_t relayed_text_bytes_ = 0;  // content, reasoning and tool-argument bytes streamed to the client
 
+  std::uint64_t seed_ = 0;  // the call's: its random draws, and the id of answers whose provider gives none
   Pcg32 rng_{0};
 };
 

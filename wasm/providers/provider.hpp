@@ -66,11 +66,41 @@ void list_dropped_tool_strict(const json& body, std::vector<std::string>& droppe
 // nullopt when the request asks for neither.
 std::optional<Error> refuse_unmappable(const json& body, std::string_view provider);
 
+// The tool_choice forms every block-API translator maps: a mode, or one named function.
+struct ToolChoice {
+  enum class Mode { Auto, None, Required, Function };
+  Mode mode = Mode::Auto;
+  std::string function_name;  // of Mode::Function
+};
+
+// Reads the client's tool_choice. A form OpenAI defines that `provider` cannot map (a mode other
+// than auto, none and required; {type: allowed_tools}, {type: custom}, ...) is refused as
+// unsupported_parameter, like any parameter a target cannot honour, so that the router tries
+// another; what is no tool_choice at all (a number, a function without a name) is invalid_type.
+Result<ToolChoice> read_tool_choice(const json& choice, std::string_view provider);
+
+// Whether the request lets the model call tools but not several at once: parallel_tool_calls:false
+// with tools offered and a tool_choice other than "none". Absent or true asks for nothing.
+bool forbids_parallel_tool_calls(const json& body);
+
+// For a provider that may call several tools at once and has no switch to stop it: a client that
+// said "no parallel calls" may break on receiving two, which changes the answer's shape, so (as
+// refuse_unmappable does) the request is refused before any call, naming the provider, and the
+// router tries a target that can honour it. nullopt when the request does not forbid them.
+std::optional<Error> refuse_parallel_tool_calls_off(const json& body, std::string_view provider);
+
 // What a translated answer needs to know that the provider's answer does not say.
 struct AnswerContext {
   std::int64_t now_ms = 0;  // for "created", when the provider gives no time
   std::string model;        // the model asked for: "model" of answers that do not name theirs
+  std::string fallback_id{};  // "id" of answers that have none (OpenAI clients expect one), made by the call
 };
+
+// The id an answer or stream goes out with: the provider's own, or `fallback_id` when it gives
+// none or an empty one.
+inline const std::string& answer_id(const std::string* provided, const std::string& fallback_id) {
+  return provided != nullptr && !provided->empty() ? *provided : fallback_id;
+}
 
 // A successful answer, already in OpenAI chat.completion form.
 struct Answer {
@@ -110,6 +140,7 @@ struct StreamOptions {
   bool include_usage = false;  // the client asked for a final usage chunk (stream_options.include_usage)
   std::int64_t now_ms = 0;     // for "created" in translated chunks
   std::string model;           // the model asked for: "model" of streams that do not name theirs
+  std::string fallback_id{};   // "id" of every chunk of a stream whose provider gives none, made by the call
   // Members to add to the client's usage object, given the usage in it (llmroute's cost of it).
   std::function<std::string(const Usage&)> usage_members{};
 
@@ -167,12 +198,18 @@ struct Provider {
 
   Result<ProviderRequest> (*build_request)(const ChatRequest& request, std::string_view model, const RequestContext& context);
   Result<Answer> (*parse_answer)(std::string_view body, const AnswerContext& context);
-  UpstreamError (*parse_error)(int status, std::string_view body);
+  // Reads an error answer: its status, its body, and the error class its head names, which only
+  // Bedrock sends (x-amzn-errortype; its body holds just a message). Call through parse_error().
+  UpstreamError (*read_error)(int status, std::string_view body, std::string_view error_type);
   std::unique_ptr<StreamTranslator> (*new_stream)(const StreamOptions& options);
   // Why `model` (the part after "provider/") can never be a target of this provider, or empty.
   // Checked when the config is loaded, so a bad target is a config problem, not a 500 later; null
   // when the provider takes any model name.
   std::string (*model_problem)(std::string_view model) = nullptr;
+
+  UpstreamError parse_error(int status, std::string_view body, std::string_view error_type = {}) const {
+    return read_error(status, body, error_type);
+  }
 
   // Whether the core signs this provider's requests (with the environment's AWS credentials)
   // rather than the Worker putting a key in a header.

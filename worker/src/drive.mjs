@@ -171,7 +171,7 @@ function rateLimitHeaders(rate) {
 // Only the headers the core reads; keeps the event small.
 function headerObject(headers) {
   const out = {};
-  for (const name of ["retry-after", "retry-after-ms", "content-type"]) {
+  for (const name of ["retry-after", "retry-after-ms", "content-type", "x-amzn-errortype"]) {
     const value = headers.get(name);
     if (value !== null) out[name] = value;
   }

@@ -28,23 +28,14 @@ Result<json> anthropic_blocks(const json& content, const std::string& param) {
   return content_blocks(content, param, "anthropic", text_block, image_block);
 }
 
-Result<json> translate_tool_choice(const json& choice, bool parallel_allowed) {
-  json out;
-  if (choice.is_string()) {
-    const std::string& mode = choice.get_ref<const std::string&>();
-    if (mode == "auto") out = {{"type", "auto"}};
-    else if (mode == "none") out = {{"type", "none"}};
-    else if (mode == "required") out = {{"type", "any"}};
-    else return unsupported_parameter("tool_choice '" + mode + "' is not one of auto, none, required", "tool_choice");
-  } else if (const json* function = find_object(choice, "function")) {
-    const std::string* name = find_string(*function, "name");
-    if (name == nullptr) return client_error("'tool_choice.function.name' must be a string", "tool_choice.function.name", "invalid_type");
-    out = {{"type", "tool"}, {"name", *name}};
-  } else {
-    return client_error("'tool_choice' must be a string or {type: function, function: {name}}", "tool_choice", "invalid_type");
+json translate_tool_choice(const ToolChoice& choice) {
+  switch (choice.mode) {
+    case ToolChoice::Mode::Auto: return {{"type", "auto"}};
+    case ToolChoice::Mode::None: return {{"type", "none"}};
+    case ToolChoice::Mode::Required: return {{"type", "any"}};
+    case ToolChoice::Mode::Function: return {{"type", "tool"}, {"name", choice.function_name}};
   }
-  if (!parallel_allowed && out["type"] != "none") out["disable_parallel_tool_use"] = true;
-  return out;
+  return {};
 }
 
 }  // namespace
@@ -148,9 +139,14 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
     body["tools"] = std::move(out);
   }
   if (const json* choice = find(in, "tool_choice"); choice != nullptr && !choice->is_null()) {
-    auto translated = translate_tool_choice(*choice, find_bool(in, "parallel_tool_calls").value_or(true));
-    if (!translated) return translated.take_error();
-    body["tool_choice"] = std::move(*translated);
+    auto read = read_tool_choice(*choice, "anthropic");
+    if (!read) return read.take_error();
+    body["tool_choice"] = translate_tool_choice(*read);
+  }
+  if (forbids_parallel_tool_calls(in)) {
+    // Anthropic's switch lives in tool_choice: without one from the client, "auto" is what it means.
+    if (!body.contains("tool_choice")) body["tool_choice"] = {{"type", "auto"}};
+    body["tool_choice"]["disable_parallel_tool_use"] = true;
   }
 
   ProviderRequest out;

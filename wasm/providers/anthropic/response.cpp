@@ -34,7 +34,7 @@ Result<Answer> parse_answer(std::string_view body, const AnswerContext& context)
   if (content == nullptr) return malformed_answer("the provider's answer has no content array");
 
   openai_format::Completion completion;
-  if (const std::string* id = find_string(doc, "id")) completion.id = *id;
+  completion.id = answer_id(find_string(doc, "id"), context.fallback_id);
   if (const std::string* model = find_string(doc, "model")) completion.model = *model;
   completion.created_s = context.now_ms / 1000;
   for (const json& block : *content) {

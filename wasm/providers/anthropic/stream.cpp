@@ -28,7 +28,7 @@ class AnthropicStream final : public SseStreamTranslator {
       const json* message = find_object(data, "message");
       const std::string* id = message ? find_string(*message, "id") : nullptr;
       const std::string* model = message ? find_string(*message, "model") : nullptr;
-      writer_.start(id ? *id : "", model ? *model : "", options_.now_ms / 1000);
+      writer_.start(answer_id(id, options_.fallback_id), model ? *model : "", options_.now_ms / 1000);
       // The input counts are final here, but output_tokens is provisional until message_delta: the
       // usage is not known (a stream cut before message_delta is estimated, not priced at 1 token).
       if (const json* usage = message ? find(*message, "usage") : nullptr) started_with_usage_ = read_usage(*usage, usage_);
@@ -41,14 +41,14 @@ class AnthropicStream final : public SseStreamTranslator {
         tool_indexes_[find_int64(data, "index").value_or(-1)] = tool_index;
         const std::string* id = find_string(*block, "id");
         const std::string* name = find_string(*block, "name");
-        ensure_started();
+        ensure_started(out);
         writer_.delta(out, openai_format::tool_call_start_delta(tool_index, id ? *id : "", name ? *name : ""));
       }
     } else if (kind == "content_block_delta") {
       const json* delta = find_object(data, "delta");
       const std::string* delta_type = delta ? find_string(*delta, "type") : nullptr;
       if (delta_type == nullptr) return;
-      ensure_started();
+      ensure_started(out);
       if (*delta_type == "text_delta") {
         if (const std::string* text = find_string(*delta, "text")) writer_.delta(out, openai_format::content_delta(*text));
       } else if (*delta_type == "thinking_delta") {
@@ -73,7 +73,7 @@ class AnthropicStream final : public SseStreamTranslator {
         if (find_token_count(*usage, "input_tokens")) has_usage_ = read_usage(*usage, usage_) || has_usage_;
       }
     } else if (kind == "message_stop") {
-      ensure_started();
+      ensure_started(out);
       writer_.finish(out, finish_reason(stop_reason_));
       if (options_.include_usage && has_usage_) writer_.usage(out, usage_, options_.usage_members_for(usage_));
       complete_ = true;
@@ -89,9 +89,12 @@ class AnthropicStream final : public SseStreamTranslator {
     }
   }
 
-  // A stream must open with message_start; tolerate one that does not.
-  void ensure_started() {
-    if (!writer_.started()) writer_.start("", "", options_.now_ms / 1000);
+  // A stream must open with message_start; tolerate one that does not (with the role OpenAI
+  // clients insist on in the first delta, as message_start would have given it).
+  void ensure_started(std::string& out) {
+    if (writer_.started()) return;
+    writer_.start(options_.fallback_id, "", options_.now_ms / 1000);
+    writer_.delta(out, openai_format::role_delta());
   }
 
   StreamOptions options_;

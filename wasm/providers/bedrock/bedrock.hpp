@@ -13,9 +13,9 @@ namespace llmroute::providers::bedrock {
 Result<ProviderRequest> build_request(const ChatRequest& request, std::string_view model, const RequestContext& context);
 Result<Answer> parse_answer(std::string_view body, const AnswerContext& context);
 // Bedrock's error body is only {"message"}; its class (ValidationException, ThrottlingException,
-// ...) travels in the x-amzn-errortype header, which this does not get: the status and the message
-// carry the meaning.
-UpstreamError parse_error(int status, std::string_view body);
+// ...) travels in the x-amzn-errortype header, `error_type` here. Without it (a gateway that drops
+// it), the status and the message carry the meaning.
+UpstreamError parse_error(int status, std::string_view body, std::string_view error_type = {});
 std::unique_ptr<StreamTranslator> new_stream(const StreamOptions& options);
 
 // Bedrock usage -> ours. Its inputTokens leave out cache reads and writes; ours count them in.

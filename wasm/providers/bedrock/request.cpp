@@ -1,4 +1,5 @@
 #include <array>
+#include <optional>
 #include <utility>
 
 #include "providers/bedrock/bedrock.hpp"
@@ -44,17 +45,11 @@ bool split_region(std::string_view model, std::string_view& region, std::string_
   return true;
 }
 
-Result<json> translate_tool_choice(const json& choice) {
-  if (choice.is_string()) {
-    const std::string& mode = choice.get_ref<const std::string&>();
-    if (mode == "auto") return json{{"auto", json::object()}};
-    if (mode == "required") return json{{"any", json::object()}};
-    return unsupported_parameter("tool_choice '" + mode + "' is not one of auto, none, required", "tool_choice");
-  }
-  const json* function = find_object(choice, "function");
-  const std::string* name = function ? find_string(*function, "name") : nullptr;
-  if (name == nullptr) return client_error("'tool_choice' must be a string or {type: function, function: {name}}", "tool_choice", "invalid_type");
-  return json{{"tool", {{"name", *name}}}};
+// A tool_choice other than none (which Converse says by sending no tools).
+json translate_tool_choice(const ToolChoice& choice) {
+  if (choice.mode == ToolChoice::Mode::Required) return json{{"any", json::object()}};
+  if (choice.mode == ToolChoice::Mode::Function) return json{{"tool", {{"name", choice.function_name}}}};
+  return json{{"auto", json::object()}};
 }
 
 Result<json> translate_tools(const json& tools) {
@@ -174,26 +169,24 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
   if (!inference.empty()) body["inferenceConfig"] = std::move(inference);
 
   const json* tools = find_array(in, "tools");
-  const json* choice = find(in, "tool_choice");
-  const bool no_tools = choice != nullptr && choice->is_string() && choice->get_ref<const std::string&>() == "none";
+  std::optional<ToolChoice> choice;
+  if (const json* given = find(in, "tool_choice"); given != nullptr && !given->is_null()) {
+    auto read = read_tool_choice(*given, "bedrock");
+    if (!read) return read.take_error();
+    choice = std::move(*read);
+  }
+  const bool no_tools = choice && choice->mode == ToolChoice::Mode::None;
   if (tools != nullptr && !tools->empty()) {
     if (no_tools && has_tool_turns) {
       // Converse needs the tools declared once the conversation holds tool calls, and has no "none".
       return unsupported_parameter("bedrock cannot be kept from calling the tools of a conversation that holds tool calls", "tool_choice");
     }
     if (!no_tools) {
-      // Converse has no way to keep a model to one call at a time.
-      if (!find_bool(in, "parallel_tool_calls").value_or(true)) {
-        return unsupported_parameter("bedrock may call several tools at once and has no way to turn that off", "parallel_tool_calls");
-      }
+      if (auto refused = refuse_parallel_tool_calls_off(in, "bedrock")) return *refused;  // Converse has no switch
       auto translated = translate_tools(*tools);
       if (!translated) return translated.take_error();
       json config = {{"tools", std::move(*translated)}};
-      if (choice != nullptr && !choice->is_null()) {
-        auto translated_choice = translate_tool_choice(*choice);
-        if (!translated_choice) return translated_choice.take_error();
-        config["toolChoice"] = std::move(*translated_choice);
-      }
+      if (choice) config["toolChoice"] = translate_tool_choice(*choice);
       body["toolConfig"] = std::move(config);
     }
   }

@@ -43,7 +43,8 @@ Result<Answer> parse_answer(std::string_view body, const AnswerContext& context)
   if (end.failed) return Error{ErrorKind::Upstream, 502, "upstream_error", "answer_failed", "bedrock ended the answer with stopReason " + *stop, {}};
 
   openai_format::Completion completion;
-  completion.model = context.model;  // Converse names neither the answer nor its model
+  completion.id = context.fallback_id;  // Converse names neither the answer nor its model
+  completion.model = context.model;
   completion.created_s = context.now_ms / 1000;
   completion.finish_reason = std::string(end.finish_reason);
   for (const json& block : *content) {
@@ -67,8 +68,49 @@ Result<Answer> parse_answer(std::string_view body, const AnswerContext& context)
   return translated_answer(completion);
 }
 
+namespace {
+
+// x-amzn-errortype is the exception class, sometimes followed by ':' and a namespace URL
+// ("ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/", as recorded).
+std::string_view exception_class(std::string_view error_type) { return error_type.substr(0, error_type.find(':')); }
+
+// What Bedrock's exception classes mean (Converse's documented errors, with their statuses: AWS's
+// Bedrock API reference and troubleshooting guide). The class becomes the code, as on a stream's
+// exception event, and sets the type where the status alone could not tell.
+struct ExceptionMeaning {
+  std::string_view name;
+  std::string_view type;
+};
+constexpr ExceptionMeaning kExceptions[] = {
+    {"ValidationException", "invalid_request_error"},          // 400
+    {"AccessDeniedException", "permission_error"},             // 403
+    {"ResourceNotFoundException", "invalid_request_error"},    // 404
+    {"ModelTimeoutException", "server_error"},                 // 408
+    {"ModelErrorException", "server_error"},                   // 424
+    {"ThrottlingException", "rate_limit_error"},               // 429: a rate, lifted in seconds
+    {"ModelNotReadyException", "server_error"},                // 429: AWS's SDKs retry it up to 5 times
+    {"ServiceQuotaExceededException", "insufficient_quota"},   // 400 (see below)
+    {"InternalServerException", "server_error"},               // 500
+    {"ServiceUnavailableException", "server_error"},           // 503
+};
+
+void name_exception(std::string_view name, UpstreamError& out) {
+  for (const ExceptionMeaning& e : kExceptions) {
+    if (e.name != name) continue;
+    out.type = std::string(e.type);
+    if (!out.context_length_exceeded) out.code = std::string(e.name);  // clients match context_length_exceeded
+    // A service quota of the account is not a transient throttle: it does not lift within any
+    // backoff we would wait, and it is not the client's fault either (whatever status it comes
+    // with). Another target, in another region or at another provider, may well serve the request.
+    if (name == "ServiceQuotaExceededException") out.target_fault = true;
+    return;
+  }
+}
+
+}  // namespace
+
 // Error path: size over speed.
-LLMROUTE_SIZE_OVER_SPEED UpstreamError parse_error(int status, std::string_view body) {
+LLMROUTE_SIZE_OVER_SPEED UpstreamError parse_error(int status, std::string_view body, std::string_view error_type) {
   UpstreamError out;
   json doc;
   if (parse_json(body, doc) == JsonParseStatus::Ok) {
@@ -97,6 +139,7 @@ LLMROUTE_SIZE_OVER_SPEED UpstreamError parse_error(int status, std::string_view 
   // invalid.", HTTP 400), or the model failing on Bedrock's side (424 ModelErrorException). Another
   // target may serve the same request.
   out.target_fault = status == 424 || contains(m, "model identifier is invalid");
+  if (!error_type.empty()) name_exception(exception_class(error_type), out);
   return out;
 }
 

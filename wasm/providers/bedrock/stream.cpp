@@ -118,7 +118,7 @@ class BedrockStream final : public StreamTranslator {
   // A stream should open with messageStart; tolerate one that does not.
   void ensure_started(std::string& out) {
     if (writer_.started()) return;
-    writer_.start("", options_.model, options_.now_ms / 1000);  // Bedrock gives the stream no id
+    writer_.start(options_.fallback_id, options_.model, options_.now_ms / 1000);  // Bedrock gives the stream no id
     writer_.delta(out, openai_format::role_delta());
   }
 

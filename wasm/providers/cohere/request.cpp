@@ -117,19 +117,17 @@ Result<json> translate_tools(const json& tools, bool& strict_all) {
 // OpenAI tool_choice -> Cohere's (absent = auto). Cohere cannot force one named tool unless it is
 // the only one offered, where REQUIRED means the same.
 Result<std::optional<std::string>> translate_tool_choice(const json& choice, const json* tools) {
-  if (choice.is_string()) {
-    const std::string& mode = choice.get_ref<const std::string&>();
-    if (mode == "auto") return std::optional<std::string>();
-    if (mode == "none") return std::optional<std::string>("NONE");
-    if (mode == "required") return std::optional<std::string>("REQUIRED");
-    return unsupported_parameter("tool_choice '" + mode + "' is not one of auto, none, required", "tool_choice");
+  auto read = read_tool_choice(choice, "cohere");
+  if (!read) return read.take_error();
+  switch (read->mode) {
+    case ToolChoice::Mode::Auto: return std::optional<std::string>();
+    case ToolChoice::Mode::None: return std::optional<std::string>("NONE");
+    case ToolChoice::Mode::Required: return std::optional<std::string>("REQUIRED");
+    case ToolChoice::Mode::Function: break;
   }
-  const json* function = find_object(choice, "function");
-  const std::string* name = function ? find_string(*function, "name") : nullptr;
-  if (name == nullptr) return client_error("'tool_choice' must be a string or {type: function, function: {name}}", "tool_choice", "invalid_type");
   const json* only = tools != nullptr && tools->size() == 1 ? find_object((*tools)[0], "function") : nullptr;
   const std::string* only_name = only ? find_string(*only, "name") : nullptr;
-  if (only_name == nullptr || *only_name != *name) {
+  if (only_name == nullptr || *only_name != read->function_name) {
     return unsupported_parameter("cohere cannot be made to call one named tool among several", "tool_choice");
   }
   return std::optional<std::string>("REQUIRED");
@@ -211,10 +209,7 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
     if (!translated) return translated.take_error();
     body["tools"] = std::move(*translated);
     if (strict) body["strict_tools"] = true;
-    const bool may_call = choice == nullptr || !choice->is_string() || choice->get_ref<const std::string&>() != "none";
-    if (may_call && !find_bool(in, "parallel_tool_calls").value_or(true)) {
-      return unsupported_parameter("cohere may call several tools at once and has no way to turn that off", "parallel_tool_calls");
-    }
+    if (auto refused = refuse_parallel_tool_calls_off(in, "cohere")) return *refused;  // Cohere has no switch
   }
   if (choice != nullptr && !choice->is_null()) {
     auto translated = translate_tool_choice(*choice, tools);

@@ -45,7 +45,7 @@ Result<Answer> parse_answer(std::string_view body, const AnswerContext& context)
   }
 
   openai_format::Completion completion;
-  if (const std::string* id = find_string(doc, "id")) completion.id = *id;
+  completion.id = answer_id(find_string(doc, "id"), context.fallback_id);
   completion.model = context.model;
   completion.created_s = context.now_ms / 1000;
   completion.finish_reason = std::string(end.finish_reason);

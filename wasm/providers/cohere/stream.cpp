@@ -28,7 +28,7 @@ class CohereStream final : public SseStreamTranslator {
     const json* message = delta ? find_object(*delta, "message") : nullptr;
     if (kind == "message-start") {
       const std::string* id = find_string(data, "id");
-      writer_.start(id ? *id : "", options_.model, options_.now_ms / 1000);
+      writer_.start(answer_id(id, options_.fallback_id), options_.model, options_.now_ms / 1000);
       writer_.delta(out, openai_format::role_delta());
     } else if (kind == "content-start" || kind == "content-delta") {
       const json* content = message ? find_object(*message, "content") : nullptr;
@@ -81,7 +81,7 @@ class CohereStream final : public SseStreamTranslator {
   // A stream must open with message-start; tolerate one that does not.
   void ensure_started(std::string& out) {
     if (writer_.started()) return;
-    writer_.start("", options_.model, options_.now_ms / 1000);
+    writer_.start(options_.fallback_id, options_.model, options_.now_ms / 1000);
     writer_.delta(out, openai_format::role_delta());
   }
 

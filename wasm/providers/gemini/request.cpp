@@ -11,10 +11,10 @@ namespace llmroute::providers::gemini {
 namespace {
 
 // Client fields mapped below, or meaningless here (stream_options: we stream natively).
-constexpr std::array<std::string_view, 19> kHandled = {
+constexpr std::array<std::string_view, 20> kHandled = {
     "model", "models", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "seed",
     "presence_penalty", "frequency_penalty", "n", "response_format", "reasoning_effort", "modalities", "stream",
-    "stream_options", "tools", "tool_choice"};
+    "stream_options", "tools", "tool_choice", "parallel_tool_calls"};
 
 // reasoning_effort -> thinkingBudget, as Google's own OpenAI-compatible endpoint maps it.
 struct ThinkingBudget {
@@ -190,17 +190,6 @@ Result<json> function_names(const json& tools, const std::string& param) {
 }
 
 Result<json> translate_tool_choice(const json& choice) {
-  if (const auto* mode = choice.get_ptr<const json::string_t*>()) {
-    if (*mode == "auto") return json{{"functionCallingConfig", {{"mode", "AUTO"}}}};
-    if (*mode == "none") return json{{"functionCallingConfig", {{"mode", "NONE"}}}};
-    if (*mode == "required") return json{{"functionCallingConfig", {{"mode", "ANY"}}}};
-    return unsupported_parameter("tool_choice '" + *mode + "' is not one of auto, none, required", "tool_choice");
-  }
-  if (const json* function = find_object(choice, "function")) {
-    const std::string* name = find_string(*function, "name");
-    if (name == nullptr) return client_error("'tool_choice.function.name' must be a string", "tool_choice.function.name", "invalid_type");
-    return json{{"functionCallingConfig", {{"mode", "ANY"}, {"allowedFunctionNames", json::array({*name})}}}};
-  }
   if (const json* allowed = find_object(choice, "allowed_tools")) {
     const std::string* mode = find_string(*allowed, "mode");
     const json* tools = find_array(*allowed, "tools");
@@ -213,14 +202,22 @@ Result<json> translate_tool_choice(const json& choice) {
     if (!names) return names.take_error();
     return json{{"functionCallingConfig", {{"mode", "ANY"}, {"allowedFunctionNames", std::move(*names)}}}};
   }
-  return client_error("'tool_choice' must be a string, {type: function, function: {name}} or {type: allowed_tools, ...}",
-                      "tool_choice", "invalid_type");
+  auto read = read_tool_choice(choice, "gemini");
+  if (!read) return read.take_error();
+  switch (read->mode) {
+    case ToolChoice::Mode::Auto: return json{{"functionCallingConfig", {{"mode", "AUTO"}}}};
+    case ToolChoice::Mode::None: return json{{"functionCallingConfig", {{"mode", "NONE"}}}};
+    case ToolChoice::Mode::Required: return json{{"functionCallingConfig", {{"mode", "ANY"}}}};
+    case ToolChoice::Mode::Function: break;
+  }
+  return json{{"functionCallingConfig", {{"mode", "ANY"}, {"allowedFunctionNames", json::array({read->function_name})}}}};
 }
 
 Result<json> generation_config(const ChatRequest& request) {
   const json& in = request.body;
   json config = json::object();
   if (auto refused = refuse_unmappable(in, "gemini")) return *refused;
+  if (auto refused = refuse_parallel_tool_calls_off(in, "gemini")) return *refused;  // Gemini has no switch
   if (request.max_output_tokens) config["maxOutputTokens"] = *request.max_output_tokens;
   for (const SameField& field : kSameFields) {
     if (const json* v = find(in, field.openai); v != nullptr && v->is_number()) config[std::string(field.gemini)] = *v;

@@ -151,7 +151,7 @@ Result<Answer> parse_answer(std::string_view body, const AnswerContext& context)
   if (parse_json(body, doc) != JsonParseStatus::Ok || !doc.is_object()) return malformed_answer("the provider's answer is not valid JSON");
 
   openai_format::Completion completion;
-  if (const std::string* id = find_string(doc, "responseId")) completion.id = *id;
+  completion.id = answer_id(find_string(doc, "responseId"), context.fallback_id);
   if (const std::string* model = find_string(doc, "modelVersion")) completion.model = *model;
   completion.created_s = context.now_ms / 1000;
   if (const json* usage = find(doc, "usageMetadata")) completion.has_usage = read_usage(*usage, completion.usage);

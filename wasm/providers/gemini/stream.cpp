@@ -44,7 +44,7 @@ class GeminiStream final : public SseStreamTranslator {
     if (!writer_.started()) {
       const std::string* id = find_string(data, "responseId");
       const std::string* model = find_string(data, "modelVersion");
-      writer_.start(id ? *id : "", model ? *model : "", options_.now_ms / 1000);
+      writer_.start(answer_id(id, options_.fallback_id), model ? *model : "", options_.now_ms / 1000);
       writer_.delta(out, openai_format::role_delta());
     }
     if (const json* usage = find(data, "usageMetadata")) usage_read_ = read_usage(*usage, usage_) || usage_read_;

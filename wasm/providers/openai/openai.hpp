@@ -28,6 +28,7 @@ struct Dialect {
   bool reasoning_outside_completion = false;  // xAI: completion_tokens leaves reasoning out; ours counts it in
   bool images = true;                         // image parts in messages
   bool json_schema = true;                    // response_format {type: json_schema}
+  bool json_object = true;                    // response_format {type: json_object}
   bool workers_ai_native = false;             // also read Workers AI's own /ai/run shapes and v4 envelope
   std::span<const Rename> renamed = {};            // fields the provider names otherwise
   std::span<const std::string_view> refused = {};  // fields it cannot honour: the target is skipped (unless they ask nothing)

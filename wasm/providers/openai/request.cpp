@@ -39,10 +39,10 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
     }
   }
   if (!dialect.images && request.has_images) return unsupported(dialect, "does not take images", "messages");
-  if (const json* format = find_object(in, "response_format"); format != nullptr && !dialect.json_schema) {
+  if (const json* format = find_object(in, "response_format")) {
     const std::string* type = find_string(*format, "type");
-    if (type != nullptr && *type == "json_schema") {
-      return unsupported(dialect, "has no response_format json_schema (json_object is supported)", "response_format");
+    if (type != nullptr && ((*type == "json_schema" && !dialect.json_schema) || (*type == "json_object" && !dialect.json_object))) {
+      return unsupported(dialect, "has no response_format " + *type, "response_format");
     }
   }
 

@@ -16,6 +16,7 @@ Error failed(const Dialect& dialect, std::string_view reason) {
 // Workers AI's own answer {response, tool_calls: [{name, arguments}], usage}, as its /ai/run gives it.
 Result<Answer> native_workers_ai_answer(const json& result, const AnswerContext& context, const Dialect& dialect) {
   openai_format::Completion completion;
+  completion.id = context.fallback_id;  // Workers AI's own form names no answer
   completion.created_s = context.now_ms / 1000;
   if (const json* response = find(result, "response"); response != nullptr && !response->is_null()) {
     // JSON mode answers with the object itself.
@@ -125,7 +126,7 @@ Result<Answer> parse_answer(std::string_view body, const AnswerContext& context,
   // Everything else the provider said is kept; what OpenAI would have said differently is rewritten.
   json& completion = *answer;
   completion["object"] = "chat.completion";
-  if (!completion.contains("id")) completion["id"] = "";
+  completion["id"] = answer_id(find_string(completion, "id"), context.fallback_id);
   if (!completion.contains("created")) completion["created"] = context.now_ms / 1000;
   if (!completion.contains("model")) completion["model"] = "";
   std::int64_t index = 0;

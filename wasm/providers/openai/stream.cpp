@@ -167,14 +167,14 @@ class DialectStream final : public SseStreamTranslator {
     if (!writer_.started()) {
       const std::string* id = find_string(chunk, "id");
       const std::string* model = find_string(chunk, "model");
-      writer_.start(id ? *id : "", model ? *model : "", find_int64(chunk, "created").value_or(options_.now_ms / 1000));
-      id_ = openai_format::clip_id(id ? *id : "");  // repeated in every chunk that leaves them out
+      writer_.start(answer_id(id, options_.fallback_id), model ? *model : "", find_int64(chunk, "created").value_or(options_.now_ms / 1000));
+      id_ = openai_format::clip_id(answer_id(id, options_.fallback_id));  // repeated in every chunk that leaves them out
       model_ = openai_format::clip_id(model ? *model : "");
     }
     const std::string* object = find_string(chunk, "object");
     const bool last = object != nullptr && *object == "chat.completion.done";  // Perplexity's final chunk
     chunk["object"] = "chat.completion.chunk";
-    if (!chunk.contains("id")) chunk["id"] = id_;
+    if (const std::string* id = find_string(chunk, "id"); id == nullptr || id->empty()) chunk["id"] = id_;
     if (!chunk.contains("created")) chunk["created"] = options_.now_ms / 1000;
     if (!chunk.contains("model")) chunk["model"] = model_;
     chunk.erase("p");  // Mistral's random padding
@@ -238,7 +238,7 @@ class DialectStream final : public SseStreamTranslator {
   // a last {"response": "", "usage": {...}} (already read).
   void take_native(const json& event, std::string& out) {
     if (!writer_.started()) {
-      writer_.start("", "", options_.now_ms / 1000);
+      writer_.start(options_.fallback_id, "", options_.now_ms / 1000);
       writer_.delta(out, openai_format::role_delta());
     }
     if (const std::string* text = find_string(event, "response"); text != nullptr && !text->empty()) {
