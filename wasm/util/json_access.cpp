@@ -45,12 +45,9 @@ JsonParseStatus parse_json(std::string_view text, json& out, int max_depth) {
   return out.is_discarded() ? JsonParseStatus::Malformed : JsonParseStatus::Ok;
 }
 
-bool within_parse_limits(std::string_view text, int max_depth) {
-  return max_nesting(text, max_depth) <= max_depth && text.find('\0') == std::string_view::npos;
-}
-
 bool is_json_text(std::string_view text, int max_depth) {
-  return within_parse_limits(text, max_depth) && json::accept(text.begin(), text.end());  // its lexer refuses ill-formed UTF-8 too
+  if (max_nesting(text, max_depth) > max_depth || text.find('\0') != std::string_view::npos) return false;
+  return json::accept(text.begin(), text.end());  // its lexer refuses ill-formed UTF-8 too
 }
 
 std::string to_json_text(const json& value) {

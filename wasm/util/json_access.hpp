@@ -42,18 +42,6 @@ JsonParseStatus parse_json(std::string_view text, json& out, int max_depth = kDe
 // text relayed as it came.
 bool is_json_text(std::string_view text, int max_depth = kDefaultMaxJsonDepth);
 
-// Whether `text` is within the limits parse_json sets before parsing: nesting at most `max_depth`
-// deep, and no NUL byte.
-bool within_parse_limits(std::string_view text, int max_depth = kDefaultMaxJsonDepth);
-
-// Feeds `text` to `handler` (nlohmann's SAX interface) under parse_json's rules, building no
-// document: for a hot path that keeps only a few members. True when the text is one JSON document
-// that parse_json would accept and the handler never stopped the pass.
-template <typename Handler>
-bool sax_parse_json(std::string_view text, Handler& handler, int max_depth = kDefaultMaxJsonDepth) {
-  return within_parse_limits(text, max_depth) && json::sax_parse(text.begin(), text.end(), &handler);
-}
-
 // Serialises without ever throwing: invalid UTF-8 (say, from a truncated string) is replaced.
 std::string to_json_text(const json& value);
 

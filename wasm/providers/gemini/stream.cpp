@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "providers/gemini/gemini.hpp"
+#include "util/json_scan.hpp"
 #include "util/sse.hpp"
 
 namespace llmroute::providers::gemini {
@@ -106,23 +107,23 @@ class GeminiStream final : public SseStreamTranslator {
 };
 
 // Nearly every event of a stream is text parts of the first candidate, perhaps its finishReason,
-// and the running usageMetadata. This nlohmann SAX handler reads just those, building no document
-// (a full parse per event was most of the cost of a Gemini stream), and writes the text deltas as
-// take_response would. It stops at whatever it cannot read exactly as take_response does: an
-// error, a functionCall, no candidates, a member it reads given twice (a parse keeps the last) or
-// of an unexpected type. The event then goes through take_response, so the output never depends
-// on what this reader covers.
+// and the running usageMetadata. This SAX handler, driven by scan_json, reads just those, building
+// no document (a full parse per event was most of the cost of a Gemini stream), and writes the
+// text deltas as take_response would. It stops at whatever it cannot read exactly as
+// take_response does: an error, a functionCall, no candidates, a member it reads given twice (a
+// parse keeps the last) or of an unexpected type. The event then goes through take_response (as
+// it does when scan_json gives up), so the output never depends on what this reader covers.
 class GeminiStream::TextEventReader {
  public:
   TextEventReader(GeminiStream& stream, std::string& out) : stream_(stream), out_(out) {}
 
   // Whether the whole event was read; `finish_reason` and `usage` are then what it held.
-  bool read(std::string_view data) { return sax_parse_json(data, *this) && has_candidate_; }
+  bool read(std::string_view data) { return scan_json(data, *this) && has_candidate_; }
 
   std::optional<std::string> finish_reason;
   std::optional<UsageCounts> usage;
 
-  // nlohmann's SAX interface. A value's meaning comes from where it is: the member or element
+  // The SAX interface scan_json drives. A value's meaning comes from where it is: the member or element
   // just opened (slot), inside the containers on the path.
   bool start_object(std::size_t /*size*/) {
     switch (take_slot()) {
@@ -173,10 +174,7 @@ class GeminiStream::TextEventReader {
     if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return take_slot() == Slot::Ignored;
     return count(static_cast<std::int64_t>(value));
   }
-  bool number_float(double /*value*/, const std::string& /*text*/) { return take_slot() == Slot::Ignored; }
   bool null() { return take_slot() == Slot::Ignored; }
-  bool binary(json::binary_t& /*value*/) { return false; }  // not in JSON text
-  bool parse_error(std::size_t /*position*/, const std::string& /*token*/, const json::exception& /*error*/) { return false; }
 
  private:
   // The containers read into; everything else is skipped whole.
