@@ -123,12 +123,12 @@ class GeminiStream::TextEventReader {
   std::optional<std::string> finish_reason;
   std::optional<UsageCounts> usage;
 
-  // The SAX interface scan_json drives. A value's meaning comes from where it is: the member or element
-  // just opened (slot), inside the containers on the path.
+  // The SAX interface scan_json drives. A value's meaning comes from where it is: the member or
+  // array element it is (its slot), inside the containers on the path.
   bool start_object(std::size_t /*size*/) {
     switch (take_slot()) {
       case Slot::Root: return enter(In::Root);
-      case Slot::Candidate: has_candidate_ = true; return enter(In::Candidate);
+      case Slot::Candidate: return enter(In::Candidate);
       case Slot::Content: return enter(In::Content);
       case Slot::Part: part_text_.reset(); part_thought_ = false; return enter(In::Part);
       case Slot::Usage: usage.emplace(); has_prompt_ = false; return enter(In::Usage);
@@ -219,7 +219,7 @@ class GeminiStream::TextEventReader {
     if (ignored_depth_ > 0) return Slot::Ignored;
     if (depth_ == 0) return Slot::Root;
     switch (path_[depth_ - 1]) {
-      case In::Candidates: return elements_[depth_ - 1]++ == 0 ? Slot::Candidate : Slot::Ignored;
+      case In::Candidates: return std::exchange(has_candidate_, true) ? Slot::Ignored : Slot::Candidate;
       case In::Parts: return Slot::Part;
       default: return std::exchange(slot_, Slot::Ignored);
     }
@@ -244,7 +244,6 @@ class GeminiStream::TextEventReader {
     if (depth_ == kMaxDepth) return false;
     path_[depth_] = in;
     seen_[depth_] = 0;
-    elements_[depth_] = 0;
     ++depth_;
     return true;
   }
@@ -264,12 +263,11 @@ class GeminiStream::TextEventReader {
   GeminiStream& stream_;
   std::string& out_;
   std::array<In, kMaxDepth> path_{};
-  std::array<std::uint32_t, kMaxDepth> seen_{};      // the members already read, by slot bit
-  std::array<std::size_t, kMaxDepth> elements_{};    // of arrays: elements so far
+  std::array<std::uint32_t, kMaxDepth> seen_{};  // of objects: the members already read, by slot bit
   int depth_ = 0;
   int ignored_depth_ = 0;  // inside a skipped value: how deep
   Slot slot_ = Slot::Ignored;
-  bool has_candidate_ = false;
+  bool has_candidate_ = false;  // the first element of candidates came (an object, or the reading stopped)
   bool has_prompt_ = false;
   std::optional<std::string> part_text_;
   bool part_thought_ = false;
