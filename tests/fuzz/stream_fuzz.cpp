@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "fuzz_support.hpp"
+#include "providers/gemini/gemini.hpp"
 #include "providers/registry.hpp"
 #include "util/aws_eventstream.hpp"
 #include "util/json_access.hpp"
@@ -71,8 +72,9 @@ std::vector<std::string_view> pieces(std::string_view body, std::uint32_t contro
   return out;
 }
 
-Run translate(const providers::Provider& provider, const std::vector<std::string_view>& parts, bool include_usage) {
-  auto stream = provider.new_stream(providers::StreamOptions{include_usage, kNowMs, "fuzz-model"});
+Run translate(const providers::Provider& provider, const std::vector<std::string_view>& parts, bool include_usage, bool gemini_full_parse = false) {
+  const providers::StreamOptions options{include_usage, kNowMs, "fuzz-model"};
+  auto stream = gemini_full_parse ? providers::gemini::new_full_parse_stream(options) : provider.new_stream(options);
   FUZZ_CHECK(stream != nullptr, provider.name.data());
   Run run;
   for (std::string_view part : parts) {
@@ -190,6 +192,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(whole.error_message == split.error_message, provider.name.data());
     FUZZ_CHECK(whole.has_usage == split.has_usage && same_usage(whole.usage, split.usage), provider.name.data());
     check_output(provider, whole, body.size());
+    if (provider.new_stream == providers::gemini::new_stream) {
+      // Gemini's fast path (a SAX pass over the events it can read) must write what a full parse writes.
+      const Run full = translate(provider, {body}, include_usage, /*gemini_full_parse=*/true);
+      FUZZ_CHECK(whole.out == full.out, "gemini: the fast path wrote other bytes than the full parse");
+      FUZZ_CHECK(whole.complete == full.complete && whole.has_error == full.has_error, "gemini: fast path end state");
+      FUZZ_CHECK(whole.error_message == full.error_message, "gemini: fast path error");
+      FUZZ_CHECK(whole.has_usage == full.has_usage && same_usage(whole.usage, full.usage), "gemini: fast path usage");
+    }
   }
   check_event_stream(body, parts);
   return 0;

@@ -151,8 +151,9 @@ struct Streamed {
   Usage usage;
 };
 
-Streamed stream(const std::string& upstream, std::size_t piece, bool include_usage = true) {
-  auto translator = gemini::new_stream({include_usage, 1'700'000'000'000});
+Streamed stream(const std::string& upstream, std::size_t piece, bool include_usage = true, bool full_parse = false) {
+  const StreamOptions options{include_usage, 1'700'000'000'000};
+  auto translator = full_parse ? gemini::new_full_parse_stream(options) : gemini::new_stream(options);
   Streamed s;
   for (std::size_t i = 0; i < upstream.size(); i += piece) translator->feed(std::string_view(upstream).substr(i, piece), s.out);
   translator->finish(s.out);
@@ -602,4 +603,106 @@ TEST(GeminiStream, ThoughtsBlocksErrorsAndCuts) {
   s = stream("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"ok\"}]},\"finishReason\":\"MAX_TOKENS\"}]}\n\n", 2);
   EXPECT_TRUE(s.complete);
   EXPECT_EQ(reassemble(s.out).finish_reason, "length");
+}
+
+// The fast path (a SAX pass over the events it can read) against the full parse of every event,
+// over events written to trip it: each one alone after a first event, then all in one stream. A
+// divergence in bytes, end state, error or usage fails here.
+TEST(GeminiStream, FastPathWritesWhatTheFullParseWrites) {
+  const std::string first = R"({"candidates":[{"content":{"parts":[{"text":"Hello"}],"role":"model"}}],"usageMetadata":{"promptTokenCount":5},"modelVersion":"m","responseId":"r"})";
+  const std::string last = R"({"candidates":[{"content":{"parts":[{"text":"."}]},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":7,"candidatesTokenCount":3}})";
+  const std::vector<std::string> events = {
+      // Escapes, unicode escapes (a surrogate pair, an escaped NUL) and raw UTF-8.
+      R"({"candidates":[{"content":{"parts":[{"text":"a \"q\" \\ \/ \b\f\n\r\t \u0001 \u00e9\u4e2d\ud83d\ude00 é中😀 \u0000"}]}}]})",
+      // Escaped member names, which the parse unescapes.
+      R"({"c\u0061ndidates":[{"content":{"p\u0061rts":[{"t\u0065xt":"esc","th\u006fught":true}]}}]})",
+      // Members in unusual order, whitespace, thoughts, an empty text, usage first.
+      "{ \"usageMetadata\" : { \"thoughtsTokenCount\" : 4 , \"promptTokenCount\" : 6 } ,\r\n \"candidates\" : [ { \"finishReason\" : \"STOP\" , "
+      "\"index\" : 0 , \"content\" : { \"role\" : \"model\" , \"parts\" : [ { \"thought\" : true , \"text\" : \"hm\" } , { \"text\" : \"\" } , "
+      "{ \"thought\" : false , \"text\" : \"ok\" } , { \"thought\" : true } ] } } ] }",
+      // Nested members with the names it reads, a second candidate, unknown part kinds.
+      R"({"candidates":[{"content":{"parts":[{"text":"x","meta":{"text":"no","parts":[{"text":"no"}]}},{"inlineData":{"mimeType":"a","data":"b"}},{"executableCode":{"code":"1"}}]},"safetyRatings":[{"category":"c","probability":"NEGLIGIBLE"}],"citationMetadata":{"citations":[{"text":"no","finishReason":"no"}]}},{"content":{"parts":[{"text":"second"}]},"finishReason":"SAFETY"}],"promptFeedback":{"blockReason":"SAFETY"},"usageMetadata":{"promptTokenCount":8,"promptTokensDetails":[{"modality":"TEXT","tokenCount":8}]}})",
+      // A function call with nested arguments, then text.
+      R"({"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":{"z":1,"a":{"b":[1,2.50,{"c":null}],"s":"\u00e9"}}},"thoughtSignature":"c2ln"},{"text":"after"}]}}]})",
+      R"({"candidates":[{"content":{"parts":[{"text":"t","functionCall":{"name":"g"}}]}}]})",
+      R"({"candidates":[{"content":{"parts":[{"functionCall":{"args":{}}},{"functionCall":"f"}]}}]})",
+      // Errors, and an "error" that is none.
+      R"({"error":{"code":429,"message":"slow down","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"2.5s"}]}})",
+      R"({"error":null,"candidates":[{"content":{"parts":[{"text":"not an error"}]}}]})",
+      R"({"error":"x"})",
+      // Missing, empty or odd candidates.
+      R"({"usageMetadata":{"promptTokenCount":9,"candidatesTokenCount":1}})",
+      R"({"candidates":[],"promptFeedback":{"blockReason":"OTHER"}})",
+      R"({"candidates":[1,{"content":{"parts":[{"text":"second"}]}}]})",
+      R"({"candidates":{"content":{"parts":[{"text":"object"}]}}})",
+      R"({"candidates":[{"content":[{"parts":[{"text":"array"}]}]}]})",
+      R"({"candidates":[{"content":{"parts":{"text":"object"}}}]})",
+      R"({"candidates":[{"content":{"parts":["s",1,null,[],{"text":"after odd parts"}]}}]})",
+      R"({"candidates":[{}]})",
+      // Members given twice: the parse keeps the last.
+      R"({"candidates":[{"content":{"parts":[{"text":"first"}]}}],"candidates":[{"content":{"parts":[{"text":"second"}]}}]})",
+      R"({"candidates":[{"content":{"parts":[{"text":"a","text":"b","thought":true,"thought":false}]}}]})",
+      R"({"candidates":[{"content":{"parts":[{"text":"a"}],"parts":[{"text":"b"}]},"finishReason":"STOP","finishReason":"MAX_TOKENS"}]})",
+      R"({"candidates":[{"content":{"parts":[]}}],"usageMetadata":{"promptTokenCount":1},"usageMetadata":{"promptTokenCount":2,"promptTokenCount":3}})",
+      // Types it does not read.
+      R"({"candidates":[{"content":{"parts":[{"text":5},{"text":"y","thought":"yes"},{"text":null},{"text":"z","thought":1}]},"finishReason":null}]})",
+      R"({"candidates":[{"content":{"parts":[{"text":"n"}]},"finishReason":7}]})",
+      // Usage counts: floats, negatives, huge, strings, no promptTokenCount (the last usage stands).
+      R"({"candidates":[{"content":{"parts":[]}}],"usageMetadata":{"promptTokenCount":12.0,"candidatesTokenCount":2.5}})",
+      R"({"candidates":[{"content":{"parts":[]}}],"usageMetadata":{"promptTokenCount":-4,"candidatesTokenCount":18446744073709551615}})",
+      R"({"candidates":[{"content":{"parts":[]}}],"usageMetadata":{"promptTokenCount":9223372036854775807,"toolUsePromptTokenCount":9223372036854775807,"cachedContentTokenCount":3}})",
+      R"({"candidates":[{"content":{"parts":[]}}],"usageMetadata":{"promptTokenCount":"5"}})",
+      R"({"candidates":[{"content":{"parts":[]}}],"usageMetadata":{"candidatesTokenCount":5}})",
+      R"({"candidates":[{"content":{"parts":[]}}],"usageMetadata":null})",
+      R"({"candidates":[{"content":{"parts":[]}}],"usageMetadata":{"promptTokenCount":3,"promptTokenCount":null}})",
+      // Finish reasons, one failing the answer.
+      R"({"candidates":[{"content":{"parts":[{"text":"cut"}]},"finishReason":"MAX_TOKENS"}]})",
+      R"({"candidates":[{"content":{"parts":[{"text":"bad"}]},"finishReason":"MALFORMED_FUNCTION_CALL"}]})",
+      R"({"candidates":[{"finishReason":"RECITATION"}]})",
+      // Not a JSON object, or too deep for the parse.
+      R"({"candidates":[{"content":{"parts":[{"text":"hi"}]}}])",
+      R"({"candidates":[{"content":{"parts":[{"text":"hi"}]}}]} x)",
+      "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"bad \xff utf-8\"}]}}]}",
+      "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"raw \x01 control\"}]}}]}",
+      R"([{"candidates":[]}])",
+      R"("text")",
+      R"({"candidates":[{"content":{"parts":[{"text":"deep"}]}}],"x":)" + std::string(70, '[') + std::string(70, ']') + "}",
+      R"({"candidates":[{"content":{"parts":[{"text":"deep enough"}]}}],"x":)" + std::string(60, '[') + std::string(60, ']') + "}",
+  };
+  auto frame = [](const std::string& data) { return "data: " + data + "\r\n\r\n"; };
+  auto expect_same = [](const std::string& upstream, const std::string& what) {
+    for (const bool include_usage : {true, false}) {
+      const Streamed fast = stream(upstream, upstream.size(), include_usage);
+      const Streamed full = stream(upstream, upstream.size(), include_usage, /*full_parse=*/true);
+      EXPECT_EQ(fast.out, full.out) << what;
+      EXPECT_EQ(fast.complete, full.complete) << what;
+      ASSERT_EQ(fast.error.has_value(), full.error.has_value()) << what;
+      if (fast.error) {
+        EXPECT_EQ(fast.error->message, full.error->message) << what;
+        EXPECT_EQ(fast.error->type, full.error->type) << what;
+        EXPECT_EQ(fast.error->code, full.error->code) << what;
+        EXPECT_EQ(fast.error->retry_after_ms, full.error->retry_after_ms) << what;
+      }
+      EXPECT_EQ(openai_format::usage_json(fast.usage), openai_format::usage_json(full.usage)) << what;
+      EXPECT_EQ(fast.out, stream(upstream, 1, include_usage).out) << what;  // byte by byte too
+    }
+  };
+  std::string all = frame(first);
+  for (const std::string& event : events) {
+    expect_same(frame(first) + frame(event) + frame(last), event);
+    all += frame(event);
+  }
+  expect_same(all + frame(last), "all events in one stream");
+
+  // Events it reads itself give what they say.
+  const Streamed plain = stream(frame(first) + frame(events[0]) + frame(events[1]) + frame(last), 1);
+  const Reassembled r = reassemble(plain.out);
+  EXPECT_EQ(r.content, "Hello" + json::parse(events[0])["candidates"][0]["content"]["parts"][0]["text"].get<std::string>() + ".");
+  EXPECT_EQ(r.reasoning, "esc");
+  EXPECT_EQ(r.usage["prompt_tokens"], 7);
+
+  REQUIRE_FIXTURES();
+  for (const char* name : {"stream-generate-content-sse.sse", "stream-function-call-thought-signature.sse"}) {
+    expect_same(read(kFixtures / "gemini" / name), name);
+  }
 }

@@ -13,10 +13,25 @@ Result<ProviderRequest> build_request(const ChatRequest& request, std::string_vi
 Result<Answer> parse_answer(std::string_view body, const AnswerContext& context);
 UpstreamError parse_error(int status, std::string_view body);
 std::unique_ptr<StreamTranslator> new_stream(const StreamOptions& options);
+// The same translator with every event read by a full parse, never by its SAX fast path: what the
+// fast path's output is held to, by the tests and the stream fuzz target.
+std::unique_ptr<StreamTranslator> new_full_parse_stream(const StreamOptions& options);
 
 // usageMetadata -> ours. Gemini counts thoughts outside candidatesTokenCount; ours counts them in
 // completion_tokens. Cached tokens are already inside promptTokenCount.
 bool read_usage(const json& usage_metadata, Usage& out);
+
+// The counts read_usage reads from a usageMetadata, each clamped as find_token_count does (0 when
+// absent; promptTokenCount must be there for the usageMetadata to count at all).
+struct UsageCounts {
+  std::int64_t prompt = 0;           // promptTokenCount
+  std::int64_t candidates = 0;       // candidatesTokenCount
+  std::int64_t thoughts = 0;         // thoughtsTokenCount
+  std::int64_t tool_use_prompt = 0;  // toolUsePromptTokenCount
+  std::int64_t cached_content = 0;   // cachedContentTokenCount
+};
+// Those counts as ours: what read_usage does once it has them.
+void set_usage(const UsageCounts& counts, Usage& out);
 
 // finishReason -> finish_reason. Gemini says STOP for tool calls too: called_tools tells whether the
 // candidate holds a functionCall part. nullopt for the reasons that mean the model failed to make

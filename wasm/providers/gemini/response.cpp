@@ -75,14 +75,19 @@ bool read_usage(const json& usage_metadata, Usage& out) {
   if (!usage_metadata.is_object()) return false;
   const auto prompt = find_token_count(usage_metadata, "promptTokenCount");
   if (!prompt) return false;
-  const std::int64_t thoughts = token_count(usage_metadata, "thoughtsTokenCount");
-  // Prompts of built-in tools (search, code execution) are input counted beside promptTokenCount.
-  out.prompt_tokens = *prompt + token_count(usage_metadata, "toolUsePromptTokenCount");
-  out.cached_prompt_tokens = token_count(usage_metadata, "cachedContentTokenCount");  // inside promptTokenCount
-  out.cache_write_prompt_tokens = 0;  // Gemini charges no cache writes inside a request
-  out.completion_tokens = token_count(usage_metadata, "candidatesTokenCount") + thoughts;
-  out.reasoning_tokens = thoughts;
+  set_usage({*prompt, token_count(usage_metadata, "candidatesTokenCount"), token_count(usage_metadata, "thoughtsTokenCount"),
+             token_count(usage_metadata, "toolUsePromptTokenCount"), token_count(usage_metadata, "cachedContentTokenCount")},
+            out);
   return true;
+}
+
+void set_usage(const UsageCounts& counts, Usage& out) {
+  // Prompts of built-in tools (search, code execution) are input counted beside promptTokenCount.
+  out.prompt_tokens = counts.prompt + counts.tool_use_prompt;
+  out.cached_prompt_tokens = counts.cached_content;  // inside promptTokenCount
+  out.cache_write_prompt_tokens = 0;  // Gemini charges no cache writes inside a request
+  out.completion_tokens = counts.candidates + counts.thoughts;
+  out.reasoning_tokens = counts.thoughts;
 }
 
 std::optional<std::string_view> finish_reason(std::string_view reason, bool called_tools) {
