@@ -85,3 +85,23 @@ TEST(JsonAccess, ANulByteIsMalformedNotTheEndOfTheText) {
   EXPECT_FALSE(is_json_text("{\"a\":\"\xFF\"}"));
   EXPECT_FALSE(is_json_text(std::string(65, '[') + std::string(65, ']')));
 }
+
+// is_json_text takes a fast scan first and the full check for what the scan leaves: the verdict
+// must be parse_json's either way.
+TEST(JsonAccess, IsJsonTextAgreesWithParseJson) {
+  const std::string texts[] = {
+      R"({"id":"c1","choices":[{"delta":{"content":"hi"},"finish_reason":null}],"usage":null})",
+      R"({"a":1.5e3,"b":-0.25})",                      // floats: left to the full check
+      R"({"a":"\ud83d\ude00","b":"\u00e9\n"})",        // escapes and a surrogate pair
+      R"({"a":"\ud83d"})",                             // a lone surrogate
+      R"({"a":1} x)", R"({"a":})", R"({"a":01})", R"([1,2,])", "", " ", "{", R"("text")", "true",
+      R"({"a":18446744073709551615,"b":-9223372036854775808})", R"({"a":18446744073709551616})",
+      "\xEF\xBB\xBF{}",                                // a byte order mark
+      std::string(64, '[') + std::string(64, ']'), std::string(65, '[') + std::string(65, ']'),
+      "{\"a\":\"tab\there\"}",                          // a raw control character in a string
+  };
+  for (const std::string& text : texts) {
+    json out;
+    EXPECT_EQ(is_json_text(text), parse_json(text, out) == JsonParseStatus::Ok) << text;
+  }
+}
