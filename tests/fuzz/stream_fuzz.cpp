@@ -14,11 +14,13 @@
 // a constant: a stream cannot be made to amplify without bound.
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "fuzz_support.hpp"
+#include "providers/anthropic/anthropic.hpp"
 #include "providers/gemini/gemini.hpp"
 #include "providers/registry.hpp"
 #include "util/aws_eventstream.hpp"
@@ -72,10 +74,19 @@ std::vector<std::string_view> pieces(std::string_view body, std::uint32_t contro
   return out;
 }
 
-Run translate(const providers::Provider& provider, const std::vector<std::string_view>& parts, bool include_usage, bool gemini_full_parse = false) {
+using NewStream = std::unique_ptr<providers::StreamTranslator> (*)(const providers::StreamOptions&);
+
+// The translators with a SAX fast path: the same translator reading every event by a full parse.
+NewStream full_parse_stream(const providers::Provider& provider) {
+  if (provider.new_stream == providers::gemini::new_stream) return providers::gemini::new_full_parse_stream;
+  if (provider.new_stream == providers::anthropic::new_stream) return providers::anthropic::new_full_parse_stream;
+  return nullptr;
+}
+
+Run translate(NewStream new_stream, const std::vector<std::string_view>& parts, bool include_usage) {
   const providers::StreamOptions options{include_usage, kNowMs, "fuzz-model"};
-  auto stream = gemini_full_parse ? providers::gemini::new_full_parse_stream(options) : provider.new_stream(options);
-  FUZZ_CHECK(stream != nullptr, provider.name.data());
+  auto stream = new_stream(options);
+  FUZZ_CHECK(stream != nullptr, "no translator");
   Run run;
   for (std::string_view part : parts) {
     const std::size_t before = run.out.size();
@@ -185,20 +196,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t i = 0; i < providers.size(); ++i) {
     if (choice < providers.size() && i != choice) continue;
     const providers::Provider& provider = *providers[i];
-    const Run whole = translate(provider, {body}, include_usage);
-    const Run split = translate(provider, parts, include_usage);
+    const Run whole = translate(provider.new_stream, {body}, include_usage);
+    const Run split = translate(provider.new_stream, parts, include_usage);
     FUZZ_CHECK(whole.out == split.out, provider.name.data());
     FUZZ_CHECK(whole.complete == split.complete && whole.has_error == split.has_error, provider.name.data());
     FUZZ_CHECK(whole.error_message == split.error_message, provider.name.data());
     FUZZ_CHECK(whole.has_usage == split.has_usage && same_usage(whole.usage, split.usage), provider.name.data());
     check_output(provider, whole, body.size());
-    if (provider.new_stream == providers::gemini::new_stream) {
-      // Gemini's fast path (a SAX pass over the events it can read) must write what a full parse writes.
-      const Run full = translate(provider, {body}, include_usage, /*gemini_full_parse=*/true);
-      FUZZ_CHECK(whole.out == full.out, "gemini: the fast path wrote other bytes than the full parse");
-      FUZZ_CHECK(whole.complete == full.complete && whole.has_error == full.has_error, "gemini: fast path end state");
-      FUZZ_CHECK(whole.error_message == full.error_message, "gemini: fast path error");
-      FUZZ_CHECK(whole.has_usage == full.has_usage && same_usage(whole.usage, full.usage), "gemini: fast path usage");
+    if (const NewStream new_full_parse_stream = full_parse_stream(provider)) {
+      // A fast path (a SAX pass over the events it can read) must write what a full parse writes.
+      const Run full = translate(new_full_parse_stream, {body}, include_usage);
+      FUZZ_CHECK(whole.out == full.out, "the fast path wrote other bytes than the full parse");
+      FUZZ_CHECK(whole.complete == full.complete && whole.has_error == full.has_error, "fast path end state");
+      FUZZ_CHECK(whole.error_message == full.error_message, "fast path error");
+      FUZZ_CHECK(whole.has_usage == full.has_usage && same_usage(whole.usage, full.usage), "fast path usage");
     }
   }
   check_event_stream(body, parts);

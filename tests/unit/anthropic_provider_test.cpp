@@ -239,6 +239,104 @@ TEST(AnthropicStream, AStreamWithoutMessageStartGetsTheCallsId) {
       "content":[{"type":"text","text":"Hi"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}})", {0, "m", kFallbackId})->body)["id"], "msg_2");
 }
 
+// The fast path (a SAX pass over content_block_delta events) against the full parse of every
+// event, over events written to trip it: each one alone inside a stream with a tool call open,
+// under its SSE event name and under another, then all in one stream. A divergence in bytes, end
+// state, error or usage fails here.
+TEST(AnthropicStream, FastPathWritesWhatTheFullParseWrites) {
+  const std::string first =
+      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"model\":\"claude-x\",\"usage\":{\"input_tokens\":10,\"output_tokens\":1}}}\n\n"
+      "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"f\",\"input\":{}}}\n\n";
+  const std::string last =
+      "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":7}}\n\n"
+      "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+  const std::vector<std::string> events = {
+      // Escapes, unicode escapes (a surrogate pair, an escaped NUL) and raw UTF-8.
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a \"q\" \\ \/ \b\f\n\r\t \u0001 \u00e9\u4e2d\ud83d\ude00 é中😀 \u0000"}})",
+      // Escaped member names, which the parse unescapes; members in unusual order; whitespace.
+      R"({"t\u0079pe":"content_block_delta","delta":{"text":"esc","typ\u0065":"text_delta"},"index":0})",
+      "{ \"delta\" : { \"text\" : \"spaced\" , \"type\" : \"text_delta\" } ,\r\n \"index\" : 0 , \"type\" : \"content_block_delta\" }",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":""}})",
+      // Thinking, signatures, tool arguments (to the open call, to no call, empty, negative index).
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"hm"}})",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"c2ln"}})",
+      R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"a\": [1, 2.5"}})",
+      R"({"type":"content_block_delta","index":5,"delta":{"type":"input_json_delta","partial_json":"{}"}})",
+      R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":""}})",
+      R"({"type":"content_block_delta","index":-1,"delta":{"type":"input_json_delta","partial_json":"x"}})",
+      R"({"type":"content_block_delta","delta":{"type":"input_json_delta","partial_json":"no index"}})",
+      R"({"type":"content_block_delta","index":1.0,"delta":{"type":"input_json_delta","partial_json":"float index"}})",
+      R"({"type":"content_block_delta","index":18446744073709551615,"delta":{"type":"input_json_delta","partial_json":"huge"}})",
+      R"({"type":"content_block_delta","index":"1","delta":{"type":"input_json_delta","partial_json":"string index"}})",
+      // The other kinds of a delta's members: a text in a thinking delta, members it skips.
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","text":"not thinking","thinking":"yes"}})",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x","citation":{"text":"no","type":"no"},"list":[{"type":"no"}],"n":null,"b":true,"f":1.5}})",
+      R"({"type":"content_block_delta","index":0,"extra":{"delta":{"text":"no"}},"delta":{"type":"text_delta","text":"nested"}})",
+      // Members given twice: the parse keeps the last.
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a","text":"b"}})",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"},"delta":{"type":"thinking_delta","thinking":"b"}})",
+      R"({"type":"message_stop","index":0,"delta":{"type":"text_delta","text":"a"},"type":"content_block_delta"})",
+      R"({"type":"content_block_delta","index":9,"index":1,"delta":{"type":"input_json_delta","partial_json":"last index"}})",
+      // Types it does not read.
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":5}})",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":null}})",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":7,"text":"typed"}})",
+      R"({"type":"content_block_delta","index":0,"delta":{"text":"untyped"}})",
+      R"({"type":"content_block_delta","index":0,"delta":"text"})",
+      R"({"type":"content_block_delta","index":0,"delta":[{"type":"text_delta","text":"array"}]})",
+      R"({"type":"content_block_delta","index":0})",
+      R"({"type":5,"index":0,"delta":{"type":"text_delta","text":"kind from the event name"}})",
+      R"({"index":0,"delta":{"type":"text_delta","text":"no type"}})",
+      // Other kinds of event, errors.
+      R"({"type":"message_delta","delta":{"stop_reason":"max_tokens"},"usage":{"output_tokens":3}})",
+      R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})",
+      R"({"type":"ping"})",
+      // Not a JSON object, or too deep for the parse.
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"})",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}} x)",
+      "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"bad \xff utf-8\"}}",
+      "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"raw \x01 control\"}}",
+      R"([{"type":"content_block_delta"}])",
+      R"("content_block_delta")",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"deep"},"x":)" + std::string(70, '[') + std::string(70, ']') + "}",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"deep enough"},"x":)" + std::string(60, '[') + std::string(60, ']') + "}",
+  };
+  auto expect_same = [](const std::string& upstream, const std::string& what) {
+    for (const bool include_usage : {true, false}) {
+      const Streamed fast = run_stream(anthropic::new_stream, upstream, upstream.size(), include_usage);
+      const Streamed full = run_stream(anthropic::new_full_parse_stream, upstream, upstream.size(), include_usage);
+      EXPECT_EQ(fast.out, full.out) << what;
+      EXPECT_EQ(fast.complete, full.complete) << what;
+      ASSERT_EQ(fast.error.has_value(), full.error.has_value()) << what;
+      if (fast.error) {
+        EXPECT_EQ(fast.error->message, full.error->message) << what;
+        EXPECT_EQ(fast.error->code, full.error->code) << what;
+      }
+      EXPECT_EQ(fast.has_usage, full.has_usage) << what;
+      EXPECT_EQ(openai_format::usage_json(fast.usage), openai_format::usage_json(full.usage)) << what;
+      EXPECT_EQ(fast.out, run_stream(anthropic::new_stream, upstream, 1, include_usage).out) << what;  // byte by byte too
+    }
+  };
+  std::string all = first;
+  for (const std::string& event : events) {
+    for (const char* name : {"content_block_delta", "message_delta"}) {
+      const std::string framed = std::string("event: ") + name + "\ndata: " + event + "\n\n";
+      expect_same(first + framed + last, event + " as " + name);
+      expect_same(framed + last, event + " as " + name + ", first");  // before message_start
+      all += framed;
+    }
+  }
+  expect_same(all + last, "all events in one stream");
+
+  // Events it reads itself give what they say.
+  const Streamed plain = stream(first + "event: content_block_delta\ndata: " + events[0] + "\n\n" + "event: content_block_delta\ndata: " + events[6] + "\n\n" + last, 1);
+  const Reassembled r = reassemble(plain.out);
+  EXPECT_EQ(r.content, json::parse(events[0])["delta"]["text"].get<std::string>());
+  ASSERT_EQ(r.tool_calls.size(), 1u);
+  EXPECT_EQ(r.tool_calls[0].arguments, "{\"a\": [1, 2.5");
+  EXPECT_EQ(r.finish_reason, "tool_calls");
+}
+
 // The request `body` as provider `name` would send it: Bedrock's models name their region and it
 // signs with example credentials (AWS's documented example keys, not real ones).
 Result<ProviderRequest> build_for(const char* name, const std::string& body) {
