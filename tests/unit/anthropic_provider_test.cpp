@@ -275,6 +275,7 @@ TEST(AnthropicStream, FastPathWritesWhatTheFullParseWrites) {
       // Members given twice: the parse keeps the last.
       R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a","text":"b"}})",
       R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"},"delta":{"type":"thinking_delta","thinking":"b"}})",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"},"delta":{"type":"text_delta"}})",
       R"({"type":"message_stop","index":0,"delta":{"type":"text_delta","text":"a"},"type":"content_block_delta"})",
       R"({"type":"content_block_delta","index":9,"index":1,"delta":{"type":"input_json_delta","partial_json":"last index"}})",
       // Types it does not read.
