@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -106,6 +107,30 @@ inline Streamed run_stream(std::unique_ptr<providers::StreamTranslator> (*new_st
 
 inline Streamed stream(std::string_view provider_name, const std::string& upstream, std::size_t piece, bool include_usage) {
   return run_stream(provider(provider_name).new_stream, upstream, piece, include_usage);
+}
+
+// A translator with a SAX fast path (`new_stream`) against the same translator parsing every event
+// in full (`new_full_parse_stream`): the same bytes (whole and byte by byte), end state, error and
+// usage, with the usage chunk asked for and not. `what` names the case in failures.
+inline void expect_fast_path_matches_full_parse(std::unique_ptr<providers::StreamTranslator> (*new_stream)(const providers::StreamOptions&),
+                                                std::unique_ptr<providers::StreamTranslator> (*new_full_parse_stream)(const providers::StreamOptions&),
+                                                const std::string& upstream, const std::string& what) {
+  for (const bool include_usage : {true, false}) {
+    const Streamed fast = run_stream(new_stream, upstream, upstream.size(), include_usage);
+    const Streamed full = run_stream(new_full_parse_stream, upstream, upstream.size(), include_usage);
+    EXPECT_EQ(fast.out, full.out) << what;
+    EXPECT_EQ(fast.complete, full.complete) << what;
+    ASSERT_EQ(fast.error.has_value(), full.error.has_value()) << what;
+    if (fast.error) {
+      EXPECT_EQ(fast.error->message, full.error->message) << what;
+      EXPECT_EQ(fast.error->type, full.error->type) << what;
+      EXPECT_EQ(fast.error->code, full.error->code) << what;
+      EXPECT_EQ(fast.error->retry_after_ms, full.error->retry_after_ms) << what;
+    }
+    EXPECT_EQ(fast.has_usage, full.has_usage) << what;
+    EXPECT_EQ(openai_format::usage_json(fast.usage), openai_format::usage_json(full.usage)) << what;
+    EXPECT_EQ(fast.out, run_stream(new_stream, upstream, 1, include_usage).out) << what;  // byte by byte too
+  }
 }
 
 // Fed whole and one byte at a time: the same bytes must come out.

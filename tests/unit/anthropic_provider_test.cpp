@@ -303,20 +303,7 @@ TEST(AnthropicStream, FastPathWritesWhatTheFullParseWrites) {
       R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"deep enough"},"x":)" + std::string(60, '[') + std::string(60, ']') + "}",
   };
   auto expect_same = [](const std::string& upstream, const std::string& what) {
-    for (const bool include_usage : {true, false}) {
-      const Streamed fast = run_stream(anthropic::new_stream, upstream, upstream.size(), include_usage);
-      const Streamed full = run_stream(anthropic::new_full_parse_stream, upstream, upstream.size(), include_usage);
-      EXPECT_EQ(fast.out, full.out) << what;
-      EXPECT_EQ(fast.complete, full.complete) << what;
-      ASSERT_EQ(fast.error.has_value(), full.error.has_value()) << what;
-      if (fast.error) {
-        EXPECT_EQ(fast.error->message, full.error->message) << what;
-        EXPECT_EQ(fast.error->code, full.error->code) << what;
-      }
-      EXPECT_EQ(fast.has_usage, full.has_usage) << what;
-      EXPECT_EQ(openai_format::usage_json(fast.usage), openai_format::usage_json(full.usage)) << what;
-      EXPECT_EQ(fast.out, run_stream(anthropic::new_stream, upstream, 1, include_usage).out) << what;  // byte by byte too
-    }
+    expect_fast_path_matches_full_parse(anthropic::new_stream, anthropic::new_full_parse_stream, upstream, what);
   };
   std::string all = first;
   for (const std::string& event : events) {

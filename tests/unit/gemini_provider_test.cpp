@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/provider_fixtures.hpp"
 #include "util/sse.hpp"
 
 using namespace llmroute;
@@ -151,9 +152,9 @@ struct Streamed {
   Usage usage;
 };
 
-Streamed stream(const std::string& upstream, std::size_t piece, bool include_usage = true, bool full_parse = false) {
+Streamed stream(const std::string& upstream, std::size_t piece, bool include_usage = true) {
   const StreamOptions options{include_usage, 1'700'000'000'000};
-  auto translator = full_parse ? gemini::new_full_parse_stream(options) : gemini::new_stream(options);
+  auto translator = gemini::new_stream(options);
   Streamed s;
   for (std::size_t i = 0; i < upstream.size(); i += piece) translator->feed(std::string_view(upstream).substr(i, piece), s.out);
   translator->finish(s.out);
@@ -671,21 +672,7 @@ TEST(GeminiStream, FastPathWritesWhatTheFullParseWrites) {
   };
   auto frame = [](const std::string& data) { return "data: " + data + "\r\n\r\n"; };
   auto expect_same = [](const std::string& upstream, const std::string& what) {
-    for (const bool include_usage : {true, false}) {
-      const Streamed fast = stream(upstream, upstream.size(), include_usage);
-      const Streamed full = stream(upstream, upstream.size(), include_usage, /*full_parse=*/true);
-      EXPECT_EQ(fast.out, full.out) << what;
-      EXPECT_EQ(fast.complete, full.complete) << what;
-      ASSERT_EQ(fast.error.has_value(), full.error.has_value()) << what;
-      if (fast.error) {
-        EXPECT_EQ(fast.error->message, full.error->message) << what;
-        EXPECT_EQ(fast.error->type, full.error->type) << what;
-        EXPECT_EQ(fast.error->code, full.error->code) << what;
-        EXPECT_EQ(fast.error->retry_after_ms, full.error->retry_after_ms) << what;
-      }
-      EXPECT_EQ(openai_format::usage_json(fast.usage), openai_format::usage_json(full.usage)) << what;
-      EXPECT_EQ(fast.out, stream(upstream, 1, include_usage).out) << what;  // byte by byte too
-    }
+    test_support::expect_fast_path_matches_full_parse(gemini::new_stream, gemini::new_full_parse_stream, upstream, what);
   };
   std::string all = frame(first);
   for (const std::string& event : events) {
