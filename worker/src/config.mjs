@@ -34,11 +34,12 @@ let refused = null;
  * The router for this request, after the periodic version check. Hold it with a lease until the
  * request is answered and give it back with releaseRouter: a router replaced meanwhile is freed only
  * when its last request is done. (A call needs only the lease until llmroute_call_new: the core's
- * calls keep their router alive, see llmroute.h.)
+ * calls keep their router alive, see llmroute.h.) `ledgerOf()` makes a ledger stub, only when a
+ * check is due: most requests need none.
  */
-export async function acquireRouter(core, env, ledger) {
+export async function acquireRouter(core, env, ledgerOf) {
   if (Date.now() - checkedMs >= refreshMs(env)) {
-    checking ??= checkVersion(ledger).finally(() => { checking = null; });
+    checking ??= checkVersion(ledgerOf()).finally(() => { checking = null; });
     await checking;
   }
   const router = routerInForce(core, env);

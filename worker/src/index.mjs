@@ -24,7 +24,7 @@ export default {
     const url = new URL(request.url);
     let router = null;
     try {
-      router = await acquireRouter(core, env, ledger(env));
+      router = await acquireRouter(core, env, () => ledger(env));
       const preflight = request.method === "OPTIONS" ? corsPreflight(request, router) : null;
       const response = preflight ?? (await route(request, url, env, ctx, router));
       return withCors(response, request, router);
@@ -53,16 +53,18 @@ async function route(request, url, env, ctx, router) {
     if (caller.error) return coreErrorResponse(caller.error);
     // What-if prices come from the core, with the catalog and config this router holds.
     const whatIf = (question) => core.query(router.handle, { query: "what_if", ...question });
-    await settles.flush(ledger(env));  // this isolate's own requests count before they are read
-    return usageResponse(url, caller.key, ledger(env), whatIf);
+    const book = ledger(env);
+    await settles.flush(book);  // this isolate's own requests count before they are read
+    return usageResponse(url, caller.key, book, whatIf);
   }
   if (url.pathname === "/v1/budgets" || url.pathname === "/v1/latency") {
     if (request.method !== "GET") return methodNotAllowed("GET");
     if (router.error) return coreErrorResponse(router.error);
     const admin = adminCaller(request, router);
     if (admin.refused) return admin.refused;
-    await settles.flush(ledger(env));
-    return url.pathname === "/v1/budgets" ? budgetsResponse(router.config, ledger(env)) : latencyResponse(url, ledger(env));
+    const book = ledger(env);
+    await settles.flush(book);
+    return url.pathname === "/v1/budgets" ? budgetsResponse(router.config, book) : latencyResponse(url, book);
   }
   if (url.pathname === "/v1/config") {
     if (!["GET", "PUT", "DELETE"].includes(request.method)) return methodNotAllowed("GET, PUT, DELETE");
