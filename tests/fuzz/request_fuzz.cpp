@@ -19,11 +19,8 @@ using namespace llmroute;
 const core::Router& router() {
   static const auto instance = [] {
     std::string every;
-    const std::string names = providers::supported_list();  // "openai, anthropic, ..."
-    for (std::size_t start = 0; start < names.size();) {
-      const std::size_t end = std::min(names.find(", ", start), names.size());
-      every += (every.empty() ? "\"" : ", \"") + names.substr(start, end - start) + "/fuzz-resource/fuzz-model\"";
-      start = end + 2;
+    for (const providers::Provider* provider : fuzz::every_provider()) {
+      every += (every.empty() ? "\"" : ", \"") + std::string(provider->name) + "/fuzz-resource/fuzz-model\"";
     }
     const std::string config = R"({
       "routes": {

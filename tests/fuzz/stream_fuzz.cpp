@@ -48,18 +48,6 @@ struct Run {
   Usage usage;
 };
 
-std::vector<const providers::Provider*> every_provider() {
-  std::vector<const providers::Provider*> out;
-  const std::string names = providers::supported_list();
-  for (std::size_t start = 0; start < names.size();) {
-    const std::size_t end = std::min(names.find(", ", start), names.size());
-    out.push_back(providers::find(std::string_view(names).substr(start, end - start)));
-    FUZZ_CHECK(out.back() != nullptr, names.c_str());
-    start = end + 2;
-  }
-  return out;
-}
-
 // The body cut into pieces: sizes drawn from [1, max_piece], or every byte alone (max_piece 1).
 std::vector<std::string_view> pieces(std::string_view body, std::uint32_t control) {
   static constexpr std::uint32_t kMaxPiece[] = {1, 7, 64, 1024};
@@ -179,7 +167,7 @@ void check_event_stream(std::string_view body, const std::vector<std::string_vie
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const std::vector<const providers::Provider*> providers = every_provider();
+  const std::vector<const providers::Provider*>& providers = fuzz::every_provider();
   std::string_view body(reinterpret_cast<const char*>(data), size);
   std::uint32_t control = 0;
   if (body.size() >= 4) {
