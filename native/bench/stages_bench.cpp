@@ -120,6 +120,16 @@ const providers::Provider& provider(const char* name) { return *providers::find(
 
 // ---- stages --------------------------------------------------------------------------------------
 
+// The baseline of the request-side stages: nlohmann's own parse of the same 2 KB, nothing else.
+void BM_Baseline_NlohmannParse(benchmark::State& state) {
+  for (auto _ : state) {
+    json doc = json::parse(kRequest.begin(), kRequest.end(), nullptr, /*allow_exceptions=*/false);
+    benchmark::DoNotOptimize(doc);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kRequest.size()));
+}
+BENCHMARK(BM_Baseline_NlohmannParse);
+
 void BM_Stage_RequestParse(benchmark::State& state) {
   for (auto _ : state) {
     auto request = parse_chat_request(kRequest, RequestLimits{});

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+
 using namespace llmroute;
 
 TEST(JsonAccess, RefusesNestingPastTheLimitBeforeParsing) {
@@ -91,7 +94,8 @@ TEST(JsonAccess, ANulByteIsMalformedNotTheEndOfTheText) {
 TEST(JsonAccess, IsJsonTextAgreesWithParseJson) {
   const std::string texts[] = {
       R"({"id":"c1","choices":[{"delta":{"content":"hi"},"finish_reason":null}],"usage":null})",
-      R"({"a":1.5e3,"b":-0.25})",                      // floats: left to the full check
+      R"({"a":1.5e3,"b":-0.25})",                      // floats
+      R"({"a":1e999})",                                // a float out of range: left to the full check
       R"({"a":"\ud83d\ude00","b":"\u00e9\n"})",        // escapes and a surrogate pair
       R"({"a":"\ud83d"})",                             // a lone surrogate
       R"({"a":1} x)", R"({"a":})", R"({"a":01})", R"([1,2,])", "", " ", "{", R"("text")", "true",
@@ -103,5 +107,68 @@ TEST(JsonAccess, IsJsonTextAgreesWithParseJson) {
   for (const std::string& text : texts) {
     json out;
     EXPECT_EQ(is_json_text(text), parse_json(text, out) == JsonParseStatus::Ok) << text;
+  }
+}
+
+// parse_json builds its tree from the fast scan when it can and with nlohmann's parser otherwise:
+// either way the status and the tree must be what nlohmann's parser alone gives (the oracle below is
+// parse_json as it was before the fast path).
+TEST(JsonAccess, ParseJsonGivesWhatNlohmannGives) {
+  const auto reference = [](const std::string& text, json& out, int max_depth) {
+    int depth = 0;
+    int deepest = 0;
+    bool in_string = false;
+    bool escaped = false;
+    for (const char c : text) {
+      if (in_string) {
+        if (escaped) escaped = false;
+        else if (c == '\\') escaped = true;
+        else if (c == '"') in_string = false;
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '[' || c == '{') {
+        deepest = std::max(deepest, ++depth);
+      } else if (c == ']' || c == '}') {
+        --depth;
+      }
+    }
+    if (deepest > max_depth) return JsonParseStatus::TooDeep;
+    if (text.find('\0') != std::string::npos) return JsonParseStatus::Malformed;
+    out = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    return out.is_discarded() ? JsonParseStatus::Malformed : JsonParseStatus::Ok;
+  };
+  const std::string texts[] = {
+      R"({"model":"chat","messages":[{"role":"user","content":"Hi \u00e9 \ud83d\ude00"}],"temperature":0.7,"top_p":1,)"
+      R"("max_tokens":256,"stream":false,"stop":null,"tools":[{"type":"function","function":{"name":"f","parameters":{}}}]})",
+      R"({"a":1,"a":2,"b":{"c":[],"c":[true,false,null]}})",  // duplicate members: the last one wins, both ways
+      R"({"n":[0,-0,-0.0,1e-400,1.7976931348623157e308,18446744073709551615,-9223372036854775808,18446744073709551616]})",
+      R"({"x":1e999})", R"({"x":-1e400})", R"([1.])", R"([.5])", R"([01])", R"({"a":"\ud800"})", R"({"a":"\x"})",
+      "\xEF\xBB\xBF{\"a\":1}", "{\"a\":\"\xC0\xAF\"}", std::string("{\"a\":\"x\0\"}", 10), std::string("[1]\0", 4),
+      R"("top")", "42", "-7", "true", "null", " [ ] ", "", "  ", "{", R"({"a":1,})", R"({"a":1} {})",
+      std::string(64, '[') + std::string(64, ']'), std::string(65, '[') + std::string(65, ']'),
+      std::string(65, '[') + "x", R"({"s":"[[[[[[[[","t":{"u":[{"v":[1]}]}})",
+  };
+  for (const std::string& text : texts) {
+    for (const int max_depth : {3, kDefaultMaxJsonDepth}) {
+      json fast;
+      json expected;
+      const JsonParseStatus status = parse_json(text, fast, max_depth);
+      EXPECT_EQ(status, reference(text, expected, max_depth)) << text;
+      if (status == JsonParseStatus::Ok) EXPECT_EQ(fast.dump(), expected.dump()) << text;
+    }
+  }
+}
+
+// to_json_text writes trees itself: byte for byte what nlohmann's dump (no indent, UTF-8 kept,
+// ill-formed UTF-8 replaced) writes, escapes, numbers and member order included.
+TEST(JsonAccess, ToJsonTextWritesWhatDumpWrites) {
+  json tree = json::parse(R"({"z":[1,-2,0,18446744073709551615,-9223372036854775808,0.7,1e-7,1.0,-0.0,1e300],
+    "a":{"nested":{"deeper":[[],{},[{}]]}},"t":true,"f":false,"n":null,"s":"plain é 中 😀",
+    "esc":"q\" b\\ \b \f \n \r \t \u0001 \u001f \u007f /","":"empty key"})");
+  tree["bad utf-8"] = std::string("ok\xff\xc0\xaf and \xe4\xb8 cut");
+  tree[std::string("bad key \xfe")] = 1;
+  tree["binary"] = json::binary({1, 2, 3});
+  for (const json& value : {tree, json(), json(true), json(42), json(-1.5), json("top"), json::array(), json::object()}) {
+    EXPECT_EQ(to_json_text(value), value.dump(-1, ' ', false, json::error_handler_t::replace)) << value.dump();
   }
 }

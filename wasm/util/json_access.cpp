@@ -1,5 +1,6 @@
 #include "util/json_access.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -40,6 +41,18 @@ int max_nesting(std::string_view text, int limit) {
 }  // namespace
 
 JsonParseStatus parse_json(std::string_view text, json& out, int max_depth) {
+  // Every request, answer and error body comes through here. The strict scan reads what it is sure
+  // of (the depth limit included) about twice as fast as nlohmann's lexer, which keeps every byte
+  // for its error messages, and builds the tree with nlohmann's own builder, the one json::parse
+  // uses, so the tree is the same. What the scan gives up on, valid or not, takes the full path.
+  {
+    json scanned;
+    nlohmann::detail::json_sax_dom_parser<json> builder(scanned, /*allow_exceptions_=*/false);
+    if (scan_json(text, builder, max_depth)) {
+      out = std::move(scanned);
+      return JsonParseStatus::Ok;
+    }
+  }
   if (max_nesting(text, max_depth) > max_depth) return JsonParseStatus::TooDeep;
   if (text.find('\0') != std::string_view::npos) return JsonParseStatus::Malformed;
   out = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
@@ -50,6 +63,7 @@ namespace {
 
 // A scan_json handler that keeps nothing: is_json_text needs only the verdict.
 struct AcceptEverything {
+  bool number_float(double /*value*/, std::string& /*token*/) { return true; }
   bool start_object(std::size_t /*size*/) { return true; }
   bool end_object() { return true; }
   bool start_array(std::size_t /*size*/) { return true; }
@@ -66,23 +80,23 @@ struct AcceptEverything {
 
 bool is_json_text(std::string_view text, int max_depth) {
   // Every relayed OpenAI stream chunk is checked here: the strict scan reads what parse_json
-  // accepts several times faster than nlohmann's lexer, and leaves the rest (floats, and anything
-  // it is unsure of) to the full check below.
+  // accepts several times faster than nlohmann's lexer, and leaves the rest (anything it is unsure
+  // of) to the full check below.
   AcceptEverything accept_everything;
   if (scan_json(text, accept_everything, max_depth)) return true;
   if (max_nesting(text, max_depth) > max_depth || text.find('\0') != std::string_view::npos) return false;
   return json::accept(text.begin(), text.end());  // its lexer refuses ill-formed UTF-8 too
 }
 
-std::string to_json_text(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+namespace {
 
-void append_json_string(std::string& out, std::string_view text) {
+// Appends `text` as a JSON string literal. Ill-formed UTF-8 is replaced with U+FFFD when `repair`,
+// else the function stops there and returns false, leaving `out` to the caller to cut back.
+bool write_json_string(std::string& out, std::string_view text, bool repair) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   // Copy runs of characters that need no escape in one go: this is on the hot path of every
-  // answer body that crosses the ABI.
+  // request and answer body that crosses the ABI.
   std::size_t run_start = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
@@ -93,6 +107,7 @@ void append_json_string(std::string& out, std::string_view text) {
         i += length - 1;
         continue;
       }
+      if (!repair) return false;
       out.append(text.data() + run_start, i - run_start).append(kReplacementCharacter);
       i += invalid - 1;
       run_start = i + 1;
@@ -101,9 +116,11 @@ void append_json_string(std::string& out, std::string_view text) {
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(text.data() + run_start, i - run_start);
     run_start = i + 1;
-    switch (c) {
+    switch (c) {  // the escapes nlohmann's dump writes
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
@@ -115,7 +132,71 @@ void append_json_string(std::string& out, std::string_view text) {
   }
   out.append(text.data() + run_start, text.size() - run_start);
   out.push_back('"');
+  return true;
 }
+
+// A string or member name as dump writes it: ill-formed UTF-8 replaced the way nlohmann replaces it.
+void write_string(std::string& out, std::string_view text) {
+  const std::size_t before = out.size();
+  if (write_json_string(out, text, /*repair=*/false)) return;
+  out.resize(before);
+  out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+template <typename Integer>
+void write_integer(std::string& out, Integer value) {
+  char digits[24];
+  const auto result = std::to_chars(digits, digits + sizeof digits, value);
+  out.append(digits, result.ptr);
+}
+
+// What json::dump(-1, ' ', false, replace) writes, byte for byte, without its serializer, which
+// checks every byte of every string through a UTF-8 state machine and formats each integer by
+// hand: request bodies are serialised on every call, answers of the translated providers too.
+void write_json(std::string& out, const json& value) {
+  switch (value.type()) {
+    case json::value_t::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& [key, member] : value.get_ref<const json::object_t&>()) {
+        if (!first) out.push_back(',');
+        first = false;
+        write_string(out, key);
+        out.push_back(':');
+        write_json(out, member);
+      }
+      out.push_back('}');
+      return;
+    }
+    case json::value_t::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const json& element : value) {
+        if (!first) out.push_back(',');
+        first = false;
+        write_json(out, element);
+      }
+      out.push_back(']');
+      return;
+    }
+    case json::value_t::string: write_string(out, value.get_ref<const std::string&>()); return;
+    case json::value_t::boolean: out += value.get<bool>() ? "true" : "false"; return;
+    case json::value_t::number_integer: write_integer(out, value.get<std::int64_t>()); return;
+    case json::value_t::number_unsigned: write_integer(out, value.get<std::uint64_t>()); return;
+    case json::value_t::null: out += "null"; return;
+    default: out += value.dump(-1, ' ', false, json::error_handler_t::replace); return;  // floats, binary, discarded
+  }
+}
+
+}  // namespace
+
+std::string to_json_text(const json& value) {
+  std::string out;
+  write_json(out, value);
+  return out;
+}
+
+void append_json_string(std::string& out, std::string_view text) { write_json_string(out, text, /*repair=*/true); }
 
 std::optional<std::int64_t> as_int64(const json& v) {
   if (v.is_number_integer()) {

@@ -7,11 +7,14 @@
 // would read the same values, and gives up (false) on anything else, valid or not, so the caller
 // then parses the text in full. It gives up on: a syntax error, nesting deeper than `max_depth`, a
 // control character or ill-formed UTF-8 in a string, a bad escape or a lone surrogate, a byte order
-// mark, an integer outside int64/uint64, any number with a fraction or exponent (floats are left to
-// nlohmann), and whenever the handler returns false.
+// mark, an integer outside int64/uint64, a float out of double's range, any number with a fraction
+// or exponent when the handler has no number_float (the stream handlers read none), and whenever
+// the handler returns false. Floats are read as nlohmann reads them: strtod of the token.
 #pragma once
 
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -175,7 +178,13 @@ class Scanner {
     const std::size_t start = i_;
     take('-');
     if (!take('0') && !digits()) return false;
-    if (at('.') || at('e') || at('E')) return false;  // a float: left to nlohmann
+    if (at('.') || at('e') || at('E')) {
+      if constexpr (requires(Handler& h, double value, std::string& token) { h.number_float(value, token); }) {
+        return number_float(start);
+      } else {
+        return false;  // a handler that reads no floats: left to the full parse
+      }
+    }
     const char* first = t_.data() + start;
     const char* last = t_.data() + i_;
     if (*first == '-') {
@@ -186,6 +195,21 @@ class Scanner {
     std::uint64_t value = 0;
     const auto [end, ec] = std::from_chars(first, last, value);
     return ec == std::errc() && end == last && h_.number_unsigned(value);
+  }
+
+  // After a number's integer part, at its '.', 'e' or 'E'. nlohmann hands the token to strtod (in
+  // the C locale, which nothing here changes) and refuses a result out of range: the same here.
+  bool number_float(std::size_t start) {
+    if (take('.') && !digits()) return false;
+    if (take('e') || take('E')) {
+      if (!take('+')) take('-');
+      if (!digits()) return false;
+    }
+    buffer_.assign(t_.data() + start, i_ - start);  // strtod needs the terminating NUL
+    char* end = nullptr;
+    const double value = std::strtod(buffer_.c_str(), &end);
+    if (end != buffer_.c_str() + buffer_.size() || !std::isfinite(value)) return false;
+    return h_.number_float(value, buffer_);
   }
 
   bool digits() {
