@@ -463,7 +463,7 @@ Result<core::RequestMetadata> request_metadata(const json& meta) {
       return client_error("request metadata '" + it.key().substr(0, kMaxMetadataBytes) + "' must be a string, number or boolean",
                           {}, "invalid_metadata", 400);
     }
-    std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+    std::string text = value.is_string() ? value.get<std::string>() : to_json_text(value);
     if (text.size() > kMaxMetadataBytes) return client_error("request metadata '" + it.key() + "' is too long", {}, "invalid_metadata", 400);
     out.emplace_back(it.key(), std::move(text));
   }

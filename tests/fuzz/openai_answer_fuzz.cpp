@@ -64,6 +64,10 @@ void check_parse_json(std::string_view text) {
   const json expected = fuzz::parse_or_discarded(text);
   const bool accepted = !expected.is_discarded() && text.find('\0') == std::string_view::npos;
   FUZZ_CHECK((status == JsonParseStatus::Ok) == accepted, "parse_json's verdict is not nlohmann's");
+  // Any bytes as a string value: the same U+FFFD replacements as dump's.
+  const json as_string = std::string(text);
+  FUZZ_CHECK(to_json_text(as_string) == as_string.dump(-1, ' ', false, json::error_handler_t::replace),
+             "to_json_text does not replace ill-formed UTF-8 as dump does");
   if (!accepted) return;
   const std::string dumped = expected.dump(-1, ' ', false, json::error_handler_t::replace);
   FUZZ_CHECK(tree.dump(-1, ' ', false, json::error_handler_t::replace) == dumped, "parse_json's tree is not nlohmann's");

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <string>
 
 using namespace llmroute;
@@ -165,10 +167,13 @@ TEST(JsonAccess, ToJsonTextWritesWhatDumpWrites) {
   json tree = json::parse(R"({"z":[1,-2,0,18446744073709551615,-9223372036854775808,0.7,1e-7,1.0,-0.0,1e300],
     "a":{"nested":{"deeper":[[],{},[{}]]}},"t":true,"f":false,"n":null,"s":"plain é 中 😀",
     "esc":"q\" b\\ \b \f \n \r \t \u0001 \u001f \u007f /","":"empty key"})");
-  tree["bad utf-8"] = std::string("ok\xff\xc0\xaf and \xe4\xb8 cut");
+  tree["bad utf-8"] = std::string("ok\xff\xc0\xaf and \xe4\xb8 cut \xe0\x80 \xed\xa0\x80 \xf4\x90\x80\x80 \xf0\x9f\x98 \x80\xbf");
+  tree["cut at the end"] = std::string("\xf0\x9f\x98");
   tree[std::string("bad key \xfe")] = 1;
   tree["binary"] = json::binary({1, 2, 3});
-  for (const json& value : {tree, json(), json(true), json(42), json(-1.5), json("top"), json::array(), json::object()}) {
+  for (const json& value : {tree, json(), json(true), json(42), json(-1.5), json(1e21), json(5e-324), json(100.0),
+                            json(std::numeric_limits<double>::infinity()), json(std::nan("")), json("top"), json::array(),
+                            json::object(), json(json::value_t::discarded)}) {
     EXPECT_EQ(to_json_text(value), value.dump(-1, ' ', false, json::error_handler_t::replace)) << value.dump();
   }
 }

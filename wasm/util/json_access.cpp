@@ -88,11 +88,9 @@ bool is_json_text(std::string_view text, int max_depth) {
   return json::accept(text.begin(), text.end());  // its lexer refuses ill-formed UTF-8 too
 }
 
-namespace {
-
-// Appends `text` as a JSON string literal. Ill-formed UTF-8 is replaced with U+FFFD when `repair`,
-// else the function stops there and returns false, leaving `out` to the caller to cut back.
-bool write_json_string(std::string& out, std::string_view text, bool repair) {
+// Ill-formed UTF-8 becomes one U+FFFD per maximal ill-formed subpart (utf8_sequence_length), which is
+// what nlohmann's dump writes with error_handler_t::replace; the escapes are dump's too.
+void append_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   // Copy runs of characters that need no escape in one go: this is on the hot path of every
@@ -107,7 +105,6 @@ bool write_json_string(std::string& out, std::string_view text, bool repair) {
         i += length - 1;
         continue;
       }
-      if (!repair) return false;
       out.append(text.data() + run_start, i - run_start).append(kReplacementCharacter);
       i += invalid - 1;
       run_start = i + 1;
@@ -116,7 +113,7 @@ bool write_json_string(std::string& out, std::string_view text, bool repair) {
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(text.data() + run_start, i - run_start);
     run_start = i + 1;
-    switch (c) {  // the escapes nlohmann's dump writes
+    switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\b': out += "\\b"; break;
@@ -132,16 +129,9 @@ bool write_json_string(std::string& out, std::string_view text, bool repair) {
   }
   out.append(text.data() + run_start, text.size() - run_start);
   out.push_back('"');
-  return true;
 }
 
-// A string or member name as dump writes it: ill-formed UTF-8 replaced the way nlohmann replaces it.
-void write_string(std::string& out, std::string_view text) {
-  const std::size_t before = out.size();
-  if (write_json_string(out, text, /*repair=*/false)) return;
-  out.resize(before);
-  out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
-}
+namespace {
 
 template <typename Integer>
 void write_integer(std::string& out, Integer value) {
@@ -151,8 +141,9 @@ void write_integer(std::string& out, Integer value) {
 }
 
 // What json::dump(-1, ' ', false, replace) writes, byte for byte, without its serializer, which
-// checks every byte of every string through a UTF-8 state machine and formats each integer by
-// hand: request bodies are serialised on every call, answers of the translated providers too.
+// checks every byte of every string through a UTF-8 state machine: request bodies are serialised
+// on every call, answers of the translated providers too. Nothing in the core calls dump, so the
+// serializer is not in the module at all.
 void write_json(std::string& out, const json& value) {
   switch (value.type()) {
     case json::value_t::object: {
@@ -161,7 +152,7 @@ void write_json(std::string& out, const json& value) {
       for (const auto& [key, member] : value.get_ref<const json::object_t&>()) {
         if (!first) out.push_back(',');
         first = false;
-        write_string(out, key);
+        append_json_string(out, key);
         out.push_back(':');
         write_json(out, member);
       }
@@ -179,12 +170,37 @@ void write_json(std::string& out, const json& value) {
       out.push_back(']');
       return;
     }
-    case json::value_t::string: write_string(out, value.get_ref<const std::string&>()); return;
+    case json::value_t::string: append_json_string(out, value.get_ref<const std::string&>()); return;
     case json::value_t::boolean: out += value.get<bool>() ? "true" : "false"; return;
     case json::value_t::number_integer: write_integer(out, value.get<std::int64_t>()); return;
     case json::value_t::number_unsigned: write_integer(out, value.get<std::uint64_t>()); return;
     case json::value_t::null: out += "null"; return;
-    default: out += value.dump(-1, ' ', false, json::error_handler_t::replace); return;  // floats, binary, discarded
+    case json::value_t::number_float: {
+      // dump's own formatting (shortest round trip, ".0" on whole numbers), and null for what JSON
+      // cannot hold.
+      const double number = value.get<double>();
+      if (!std::isfinite(number)) {
+        out += "null";
+        return;
+      }
+      char digits[64];
+      out.append(digits, nlohmann::detail::to_chars(digits, digits + sizeof digits, number));
+      return;
+    }
+    case json::value_t::binary: {  // never built here; written as dump writes it all the same
+      const json::binary_t& bytes = value.get_binary();
+      out += "{\"bytes\":[";
+      for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        write_integer(out, bytes[i]);
+      }
+      out += "],\"subtype\":";
+      if (bytes.has_subtype()) write_integer(out, bytes.subtype());
+      else out += "null";
+      out.push_back('}');
+      return;
+    }
+    case json::value_t::discarded: out += "<discarded>"; return;
   }
 }
 
@@ -195,8 +211,6 @@ std::string to_json_text(const json& value) {
   write_json(out, value);
   return out;
 }
-
-void append_json_string(std::string& out, std::string_view text) { write_json_string(out, text, /*repair=*/true); }
 
 std::optional<std::int64_t> as_int64(const json& v) {
   if (v.is_number_integer()) {
