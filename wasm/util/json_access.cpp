@@ -113,18 +113,25 @@ void append_json_string(std::string& out, std::string_view text) {
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(text.data() + run_start, i - run_start);
     run_start = i + 1;
+    // Appended with their lengths: literals picked by a switch become a table of pointers, each
+    // then measured with strlen (two per SSE event, whose "\n\n" this escapes).
+    char letter = 0;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        out += "\\u00";
-        out.push_back(kHex[c >> 4u]);
-        out.push_back(kHex[c & 0xFu]);
+      case '"': letter = '"'; break;
+      case '\\': letter = '\\'; break;
+      case '\b': letter = 'b'; break;
+      case '\f': letter = 'f'; break;
+      case '\n': letter = 'n'; break;
+      case '\r': letter = 'r'; break;
+      case '\t': letter = 't'; break;
+      default: break;
+    }
+    if (letter != 0) {
+      const char escape[2] = {'\\', letter};
+      out.append(escape, sizeof escape);
+    } else {
+      const char escape[6] = {'\\', 'u', '0', '0', kHex[c >> 4u], kHex[c & 0xFu]};
+      out.append(escape, sizeof escape);
     }
   }
   out.append(text.data() + run_start, text.size() - run_start);
