@@ -114,27 +114,10 @@ TEST(JsonAccess, IsJsonTextAgreesWithParseJson) {
 
 // parse_json builds its tree from the fast scan when it can and with nlohmann's parser otherwise:
 // either way the status and the tree must be what nlohmann's parser alone gives (the oracle below is
-// parse_json as it was before the fast path).
+// parse_json as it was before the fast path: the depth check, then nlohmann).
 TEST(JsonAccess, ParseJsonGivesWhatNlohmannGives) {
   const auto reference = [](const std::string& text, json& out, int max_depth) {
-    int depth = 0;
-    int deepest = 0;
-    bool in_string = false;
-    bool escaped = false;
-    for (const char c : text) {
-      if (in_string) {
-        if (escaped) escaped = false;
-        else if (c == '\\') escaped = true;
-        else if (c == '"') in_string = false;
-      } else if (c == '"') {
-        in_string = true;
-      } else if (c == '[' || c == '{') {
-        deepest = std::max(deepest, ++depth);
-      } else if (c == ']' || c == '}') {
-        --depth;
-      }
-    }
-    if (deepest > max_depth) return JsonParseStatus::TooDeep;
+    if (nests_deeper_than(text, max_depth)) return JsonParseStatus::TooDeep;
     if (text.find('\0') != std::string::npos) return JsonParseStatus::Malformed;
     out = json::parse(text, nullptr, /*allow_exceptions=*/false);
     return out.is_discarded() ? JsonParseStatus::Malformed : JsonParseStatus::Ok;

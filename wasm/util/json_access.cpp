@@ -16,10 +16,7 @@ const json* find(const json& obj, std::string_view key) {
   return it == obj.end() ? nullptr : &*it;
 }
 
-namespace {
-
-// Deepest nesting of [ and { outside string literals. Malformed text is left to the parser.
-int max_nesting(std::string_view text, int limit) {
+bool nests_deeper_than(std::string_view text, int limit) {
   int depth = 0;
   bool in_string = false;
   bool escaped = false;
@@ -32,10 +29,10 @@ int max_nesting(std::string_view text, int limit) {
     }
     if (c == '"') in_string = true;
     else if (c == '[' || c == '{') {
-      if (++depth > limit) return depth;
+      if (++depth > limit) return true;
     } else if (c == ']' || c == '}') --depth;
   }
-  return depth;
+  return false;
 }
 
 }  // namespace
@@ -53,7 +50,7 @@ JsonParseStatus parse_json(std::string_view text, json& out, int max_depth) {
       return JsonParseStatus::Ok;
     }
   }
-  if (max_nesting(text, max_depth) > max_depth) return JsonParseStatus::TooDeep;
+  if (nests_deeper_than(text, max_depth)) return JsonParseStatus::TooDeep;
   if (text.find('\0') != std::string_view::npos) return JsonParseStatus::Malformed;
   out = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   return out.is_discarded() ? JsonParseStatus::Malformed : JsonParseStatus::Ok;
@@ -84,7 +81,7 @@ bool is_json_text(std::string_view text, int max_depth) {
   // of) to the full check below.
   AcceptEverything accept_everything;
   if (scan_json(text, accept_everything, max_depth)) return true;
-  if (max_nesting(text, max_depth) > max_depth || text.find('\0') != std::string_view::npos) return false;
+  if (nests_deeper_than(text, max_depth) || text.find('\0') != std::string_view::npos) return false;
   return json::accept(text.begin(), text.end());  // its lexer refuses ill-formed UTF-8 too
 }
 

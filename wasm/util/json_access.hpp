@@ -33,10 +33,14 @@ inline constexpr int kDefaultMaxJsonDepth = 64;
 
 enum class JsonParseStatus { Ok, Malformed, TooDeep };
 
-// Parses `text` into `out` without throwing. Depth is checked first with a flat scan. A NUL byte
-// anywhere is Malformed (JSON has none, and nlohmann would stop reading at it, silently ignoring
-// whatever follows).
+// Parses `text` into `out` without throwing. Nesting past `max_depth` is TooDeep, whether or not the
+// text is well-formed otherwise (nests_deeper_than decides it). A NUL byte anywhere is Malformed
+// (JSON has none, and nlohmann would stop reading at it, silently ignoring whatever follows).
 JsonParseStatus parse_json(std::string_view text, json& out, int max_depth = kDefaultMaxJsonDepth);
+
+// Whether [ and { outside string literals nest deeper than `limit` anywhere in `text`: a flat scan
+// that reads malformed text too, and stops at the first level past the limit.
+bool nests_deeper_than(std::string_view text, int limit);
 
 // Whether `text` is one JSON document in UTF-8, under the same rules, without building it: for
 // text relayed as it came.
