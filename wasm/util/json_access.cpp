@@ -35,8 +35,6 @@ bool nests_deeper_than(std::string_view text, int limit) {
   return false;
 }
 
-}  // namespace
-
 JsonParseStatus parse_json(std::string_view text, json& out, int max_depth) {
   // Every request, answer and error body comes through here. The strict scan reads what it is sure
   // of (the depth limit included) about twice as fast as nlohmann's lexer, which keeps every byte
