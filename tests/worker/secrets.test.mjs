@@ -1,6 +1,8 @@
 // Known secret values are configured, every failure the bad-input matrix and the emulator can
-// produce is provoked, and nothing the Worker writes (answers, headers, log lines) may contain any
-// of them: provider keys, the gateway token, or client keys.
+// produce is provoked (with secrets inside the bad requests too), and nothing the Worker writes
+// (answers, headers, log lines, and then the usage API, budgets, latency, health, config and
+// dashboard read with an admin key) may contain any of them: provider keys, the gateway token, or
+// client keys.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 
@@ -76,12 +78,46 @@ test("no secret appears in any answer, header or log line, whatever fails", asyn
     await keep(await llmroute.chat(body));
   }
   await keep(await llmroute.fetch("/v1/chat/completions"));
-  await keep(await llmroute.fetch("/healthz", { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } }));
-  await keep(await llmroute.chat(hello));  // and a success
+  // An Anthropic-style client presenting the provider key as its own.
+  await keep(await llmroute.chat(hello, { authorization: "", "x-api-key": TEST_SECRETS.ANTHROPIC_API_KEY }));
+  // The rest of the bad-input matrix, each body carrying a secret the error must not quote back.
+  const secret = TEST_SECRETS.OPENAI_API_KEY;
+  const withSecret = (extra) => JSON.stringify({ ...hello, user: secret, ...extra });
+  const badInputs = [
+    ["too large", withSecret({ padding: secret.repeat(Math.ceil((1 << 20) / secret.length)) }), 413],
+    ["too deep", `{"model":"chat","messages":[{"role":"user","content":"${secret}"}],"metadata":${"[".repeat(100)}${"]".repeat(100)}}`, 400],
+    ["not UTF-8", Buffer.concat([Buffer.from(`{"model":"chat","messages":[{"role":"user","content":"${secret}`), Buffer.from([0xff, 0xfe]), Buffer.from('"}]}')]), 400],
+    ["wrong types", withSecret({ messages: secret }), 400],
+    ["missing messages", JSON.stringify({ model: "chat", user: secret }), 400],
+  ];
+  for (const [what, body, status] of badInputs) {
+    const res = await llmroute.chat(body);
+    assert.equal(res.status, status, what);
+    await keep(res);
+  }
+  await keep(await llmroute.chat(withSecret({}), { "content-type": "text/plain" }));
+  for (const method of ["PUT", "DELETE"]) {
+    await keep(await llmroute.fetch("/v1/chat/completions", { method, headers: { authorization: `Bearer ${TEST_CLIENT_KEY}` }, body: withSecret({}) }));
+  }
+  // And a success, on a provider whose circuit the faults above left closed.
+  const success = await llmroute.chat({ ...hello, model: "claude" });
+  assert.equal(success.status, 200);
+  await keep(success);
+
+  // Every admin surface, read after all of the above: usage (JSON and CSV), budgets, latency,
+  // health, the config in force, and the dashboard page.
+  const admin = { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } };
+  for (const path of ["/v1/usage?group_by=key,route,provider,model", "/v1/usage?group_by=key&format=csv", "/v1/budgets", "/v1/latency", "/healthz", "/v1/config", "/dashboard"]) {
+    const res = await llmroute.fetch(path, admin);
+    assert.equal(res.status, 200, path);
+    await keep(res);
+  }
+  assert.ok(answers.some((a) => a.includes("test-client")), "the usage API answered with the calls made above");
 
   // The secrets were really in play: the gateway saw them.
   assert.ok(emulator.requests.some((r) => r.headers.authorization === `Bearer ${TEST_SECRETS.OPENAI_API_KEY}`));
   assert.ok(emulator.requests.some((r) => r.headers["cf-aig-authorization"] === `Bearer ${TEST_SECRETS.CF_AIG_TOKEN}`));
+  assert.ok(emulator.requests.some((r) => r.headers["x-api-key"] === TEST_SECRETS.ANTHROPIC_API_KEY));
 
   await new Promise((resolve) => setTimeout(resolve, 200));  // let the last log lines arrive
   const everything = answers.join("\n") + written.join("");
