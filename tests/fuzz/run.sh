@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target for a while: tests/fuzz/run.sh [seconds_per_target] (default 60).
 #   FUZZ_TARGETS="stream call"  only these targets
-#   FUZZ_RUNS=10000000          stop each target after this many executions too (the long runs)
+#   FUZZ_RUNS=10000000          stop each target after this many executions too (the long runs;
+#                               ASan then skips allocation stacks, see below)
 #
 # Builds build-fuzz with clang and LLMROUTE_FUZZ=ON, gathers a working corpus per target in
 # build-fuzz/corpus/<target>/ (the committed seeds of tests/fuzz/corpus/<target>/, plus recorded
@@ -14,7 +15,13 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-60}
 read -r -a targets <<<"${FUZZ_TARGETS:-config request openai_answer stream call abi}"
 runs=()
-[ -n "${FUZZ_RUNS:-}" ] && runs=(-runs="$FUZZ_RUNS")
+if [ -n "${FUZZ_RUNS:-}" ]; then
+  runs=(-runs="$FUZZ_RUNS")
+  # Long runs: ASan records no allocation stacks (13% more executions per second for stream,
+  # measured). A finding still stops the run and saves its input; replaying that input through
+  # <target>_fuzz_replay in build-asan gives the full report.
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-malloc_context_size=0}
+fi
 build=build-fuzz
 fixtures=../shared/fixtures
 jobs=$(( $(nproc 2>/dev/null || echo 2) < 2 ? 1 : 2 ))
