@@ -95,6 +95,10 @@ for target in "${targets[@]}"; do
   if [ "$status" -eq 0 ]; then
     passed=$((passed + 1))
     line="$target: ${execs:-?} executions (${rate:-?}/s), ${cov:-cov: ? ft: ?}, crashes: 0"
+  elif [ "$status" -eq 72 ] && grep -aq 'libFuzzer: run interrupted' "$log"; then
+    # 72 is libFuzzer's exit code for SIGINT/SIGTERM: stopped from outside, no finding. Not a pass.
+    failed=$((failed + 1))
+    line="$target: ${execs:-?} executions (${rate:-?}/s), ${cov:-cov: ? ft: ?}, interrupted before the end, no crash"
   else
     failed=$((failed + 1))
     line="$target: ${execs:-?} executions (${rate:-?}/s), ${cov:-cov: ? ft: ?}, crashes: 1 (exit $status)"
