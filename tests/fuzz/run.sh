@@ -92,17 +92,17 @@ for target in "${targets[@]}"; do
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   cov=$(grep -a -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1 || true)
   artifact=$(sed -n "s/.*Test unit written to //p" "$log" | tail -1)
+  line="$target: ${execs:-?} executions (${rate:-?}/s), ${cov:-cov: ? ft: ?}"
   if [ "$status" -eq 0 ]; then
     passed=$((passed + 1))
-    line="$target: ${execs:-?} executions (${rate:-?}/s), ${cov:-cov: ? ft: ?}, crashes: 0"
+    line+=", crashes: 0"
   elif [ "$status" -eq 72 ] && grep -aq 'libFuzzer: run interrupted' "$log"; then
     # 72 is libFuzzer's exit code for SIGINT/SIGTERM: stopped from outside, no finding. Not a pass.
     failed=$((failed + 1))
-    line="$target: ${execs:-?} executions (${rate:-?}/s), ${cov:-cov: ? ft: ?}, interrupted before the end, no crash"
+    line+=", interrupted before the end, no crash"
   else
     failed=$((failed + 1))
-    line="$target: ${execs:-?} executions (${rate:-?}/s), ${cov:-cov: ? ft: ?}, crashes: 1 (exit $status)"
-    line+=" -> ${artifact:-no input saved, see $log}"
+    line+=", crashes: 1 (exit $status) -> ${artifact:-no input saved, see $log}"
     grep -a -m3 -E 'invariant broken|runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' "$log" | sed 's/^/    /' || true
   fi
   echo "$line"
