@@ -19,9 +19,9 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLLMROUTE_SANITIZE=ON -DLLMRO
 cmake --build build-asan -j "$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j "$jobs")
 
-# Short enough for CI (six targets, 20 s each, plus the clang build); long runs are
-# tests/fuzz/run.sh with FUZZ_RUNS, by hand.
-fuzz_seconds=${LLMROUTE_FUZZ_SECONDS:-20}
+# A minute per target, two targets at a time (one per core): three minutes plus the clang build.
+# Long runs are tests/fuzz/run.sh with FUZZ_RUNS, by hand.
+fuzz_seconds=${LLMROUTE_FUZZ_SECONDS:-60}
 if [ "$fuzz_seconds" -gt 0 ]; then
   echo "== fuzz targets, ${fuzz_seconds}s each"
   tests/fuzz/run.sh "$fuzz_seconds"

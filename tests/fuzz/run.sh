@@ -7,8 +7,9 @@
 # Builds build-fuzz with clang and LLMROUTE_FUZZ=ON, gathers a working corpus per target in
 # build-fuzz/corpus/<target>/ (the committed seeds of tests/fuzz/corpus/<target>/, plus recorded
 # provider traffic from ../shared/fixtures when that folder sits beside the repo; none of it is
-# committed), then fuzzes each target in turn. One summary line per target; exits 1 if any crashed,
-# naming the file that holds the crashing input. Logs: build-fuzz/logs/<target>.log.
+# committed), then fuzzes the targets one per core, two at most at a time. One summary line per
+# target; exits 1 if any crashed or was stopped, naming the file that holds the crashing input.
+# Logs: build-fuzz/logs/<target>.log.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -54,35 +55,36 @@ stream_input() {
   printf '\077\001\000\000'
 }
 
-mkdir -p "$build/logs" "$build/crashes"
-passed=0
-failed=0
-summary=()
-for target in "${targets[@]}"; do
-  corpus="$build/corpus/$target"
-  crashes="$build/crashes/$target"
-  mkdir -p "$corpus" "$crashes"
+# The working corpus of one target: its committed seeds plus the recorded traffic that fits it.
+gather_corpus() {
+  local target=$1 corpus=$build/corpus/$1 pattern file rel
+  mkdir -p "$corpus"
   cp tests/fuzz/corpus/"$target"/* "$corpus"/
-  if [ -d "$fixtures" ]; then
-    for pattern in $(fixture_globs "$target"); do
-      for file in "$fixtures"/$pattern; do
-        [ -f "$file" ] || continue
-        case "$file" in *.request.json) [ "$target" = request ] || continue ;; esac
-        rel=${file#"$fixtures"/}
-        if [ "$target" = stream ]; then
-          stream_input "$file" >"$corpus/fixture-${rel//\//-}"
-        else
-          cp "$file" "$corpus/fixture-${rel//\//-}"
-        fi
-      done
+  [ -d "$fixtures" ] || return 0
+  for pattern in $(fixture_globs "$target"); do
+    for file in "$fixtures"/$pattern; do
+      [ -f "$file" ] || continue
+      case "$file" in *.request.json) [ "$target" = request ] || continue ;; esac
+      rel=${file#"$fixtures"/}
+      if [ "$target" = stream ]; then
+        stream_input "$file" >"$corpus/fixture-${rel//\//-}"
+      else
+        cp "$file" "$corpus/fixture-${rel//\//-}"
+      fi
     done
-  fi
-  log="$build/logs/$target.log"
+  done
+}
+
+# Fuzzes one target; writes its summary line to build-fuzz/logs/<target>.summary and returns 0
+# only if the run ended without a finding.
+fuzz_target() {
+  local target=$1 corpus=$build/corpus/$1 crashes=$build/crashes/$1 log=$build/logs/$1.log
+  local status=0 max_len=() execs rate cov artifact line
+  mkdir -p "$crashes"
+  gather_corpus "$target"
   echo "== $target: ${seconds}s from $(ls "$corpus" | wc -l) inputs"
-  status=0
   # Recorded streams reach 70 KB; mutating such inputs through 13 translators runs at tens per
   # second. Short inputs find the same boundary bugs far faster (longer seeds are cut to this).
-  max_len=()
   [ "$target" = stream ] && max_len=(-max_len=4096)
   "$build/${target}_fuzz" "$corpus" -max_total_time="$seconds" "${runs[@]}" "${max_len[@]}" -rss_limit_mb=2048 -timeout=10 \
     -print_final_stats=1 -artifact_prefix="$crashes/" -dict=tests/fuzz/llmroute.dict >"$log" 2>&1 || status=$?
@@ -94,22 +96,46 @@ for target in "${targets[@]}"; do
   artifact=$(sed -n "s/.*Test unit written to //p" "$log" | tail -1)
   line="$target: ${execs:-?} executions (${rate:-?}/s), ${cov:-cov: ? ft: ?}"
   if [ "$status" -eq 0 ]; then
-    passed=$((passed + 1))
     line+=", crashes: 0"
   elif [ "$status" -eq 72 ] && grep -aq 'libFuzzer: run interrupted' "$log"; then
     # 72 is libFuzzer's exit code for SIGINT/SIGTERM: stopped from outside, no finding. Not a pass.
-    failed=$((failed + 1))
     line+=", interrupted before the end, no crash"
   else
-    failed=$((failed + 1))
     line+=", crashes: 1 (exit $status) -> ${artifact:-no input saved, see $log}"
-    grep -a -m3 -E 'invariant broken|runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' "$log" | sed 's/^/    /' || true
   fi
-  echo "$line"
-  summary+=("$line")
-done
+  {
+    echo "$line"
+    [ "$status" -eq 0 ] || grep -a -m3 -E 'invariant broken|runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' "$log" \
+      | sed 's/^/    /' || true
+  } | tee "$build/logs/$target.summary"
+  [ "$status" -eq 0 ]
+}
 
+# One target per core: libFuzzer's single process uses one, so two at a time halve the wall time.
+mkdir -p "$build/logs" "$build/crashes"
+running=0
+for target in "${targets[@]}"; do
+  rm -f "$build/logs/$target.summary"
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  fuzz_target "$target" &
+  running=$((running + 1))
+done
+wait || true
+
+passed=0
+failed=0
 echo "== summary"
-printf '%s\n' "${summary[@]}"
+for target in "${targets[@]}"; do
+  summary=$build/logs/$target.summary
+  if [ -f "$summary" ] && head -1 "$summary" | grep -q ', crashes: 0$'; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+  cat "$summary" 2>/dev/null || echo "$target: ended without a summary, see $build/logs/$target.log"
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
